@@ -1,0 +1,298 @@
+"""Who must act: agency clauses in a measure's text, each name with its role and its span.
+
+Layouts handled: role clauses in parentheses or 〔…〕 after a sentence (（省生态环境厅负责）,
+〔县生态环境分局牵头，县公安局参与，各乡镇人民政府负责落实〕); label lines (牵头单位：…, 责任单位：…,
+配合单位：…, 责任领导：…); table cells under 牵头单位 / 配合单位 columns; a sentence that opens with an
+agency and 负责 (局大气办负责每月…); and blanket clauses (以下工作均需各市负责) that bind later measures.
+
+>>> [(a.name, a.role.value) for a in find_assignments("（省发展改革委、省能源局分工负责，16市负责落实）").assignments]
+[('省发展改革委', 'responsible'), ('省能源局', 'responsible'), ('16市', 'implementing')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.models import Role, Span
+
+ORG_SUFFIX = re.compile(
+    r"(局|厅|委|委员会|办|办公室|室|部|部门|中心|政府|管委会|支队|大队|中队|科|站|公司|海关|银行|院|所|队|处|组|"
+    r"单位|集团|指挥部|营业部|总局|总署|街道|乡镇)$"
+)
+_SHARED_SUFFIX = re.compile(
+    r"(?:镇|乡|街道|区|县|市|旗)?(?:人民政府|政府|分局|支队|大队|管委会|办事处|局|厅|委|办|中心|站|科)$"
+)
+_LOCAL_GOVERNMENT = re.compile(r"^(各|\d+)(相关)?[省市县区镇乡]+$|^各(相关)?县（市、区）$")
+_PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）|\(((?:[^()]|\([^()]*\))*)\)|〔([^〔〕]*)〕")
+_CLAUSE_SPLIT = re.compile(r"[，,；;。]")
+_ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role]] = [
+    (re.compile(r"(负责落实|抓好落实|具体落实|组织落实|组织实施|落实)[\u4e00-\u9fff]{0,3}$"), Role.implementing),
+    (re.compile(r"(牵头负责|牵头)[\u4e00-\u9fff]{0,4}$"), Role.lead),
+    (re.compile(r"(按职责分工.{0,10}|分工负责|共同负责|负责[\u4e00-\u9fff]{0,6})$"), Role.responsible),
+    (re.compile(r"(配合|参与|协助|协办)[\u4e00-\u9fff]{0,4}$"), Role.support),
+]
+_PLACE_UNITS = ("镇", "乡", "街道", "区", "县", "市", "旗")
+_PLACE_UNIT_PREFIX = re.compile(r"^(镇|乡|街道|区|县|市|旗)")
+_QUALIFIER_ROLES = {"牵头": Role.lead, "牵头单位": Role.lead, "配合": Role.support, "负责": Role.responsible}
+_BLANKET = re.compile(r"^以下(工作)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
+_LABEL_LINE = re.compile(
+    r"^[\s　]*(?P<label>责任领导|牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|参与单位|协办单位)[：:][\s　]*(?P<value>.*?)[\s　]*$",
+    re.M,
+)
+_LABEL_ROLES = {
+    "牵头单位": Role.lead, "牵头部门": Role.lead, "责任单位": Role.responsible, "责任部门": Role.responsible,
+    "配合单位": Role.support, "配合部门": Role.support, "参与单位": Role.support, "协办单位": Role.support,
+}
+_COLUMN_ROLES = {"牵头单位": Role.lead, "牵头部门": Role.lead, "责任单位": Role.responsible,
+                 "责任部门": Role.responsible, "配合单位": Role.support, "配合部门": Role.support}
+_SUBJECT = re.compile(r"(?:^|(?<=[。；\n]))[\s　]*(?P<names>[^，。；\n]{2,40}?)(?:负责|牵头)(?!同志|人|的)")
+_TRAILING_ETC = re.compile(r"(等(相关|有关)?(部门|单位)?|按职责|按照职责)$")
+_QUALIFIER = re.compile(r"（(?P<inner>[^（）]*)）$|\((?P<inner2>[^()]*)\)$")
+_NAME_SPLIT = re.compile(r"[、，,；;]")
+_BRACKETS = re.compile(r"[（(〔\[【]")
+
+
+@dataclass(frozen=True)
+class RawAssignment:
+    name: str
+    role: Role
+    span: Span
+
+
+@dataclass
+class AssignmentsFound:
+    assignments: list[RawAssignment] = field(default_factory=list)
+    blanket: list[RawAssignment] = field(default_factory=list)
+    leaders: list[tuple[str, Span]] = field(default_factory=list)
+    label_block: Span | None = None
+    """The 牵头单位：/责任单位： lines, when the measure has them."""
+
+
+def find_assignments(text: str, offset: int = 0, known_people: frozenset[str] = frozenset()) -> AssignmentsFound:
+    """Every agency assignment written in ``text``; ``offset`` places spans in the document.
+
+    ``known_people`` (from :func:`people_named`) splits run-together leader names: 薛扬马芳林.
+    """
+    found = AssignmentsFound()
+    _from_parentheses(text, offset, found)
+    _from_label_lines(text, offset, found, known_people)
+    _from_subjects(text, offset, found)
+    found.assignments = _unique(found.assignments)
+    return found
+
+
+def assignments_from_cells(cells: dict[str, Span]) -> list[RawAssignment]:
+    """Assignments from table cells keyed by column header (牵头单位, 配合单位 …)."""
+    result = []
+    for header, cell in cells.items():
+        role = next((r for label, r in _COLUMN_ROLES.items() if label in header), None)
+        if role is not None:
+            result.extend(_names_with_spans(cell.text, cell.start, role))
+    return result
+
+
+def _from_parentheses(text: str, offset: int, found: AssignmentsFound) -> None:
+    for paren in _PAREN.finditer(text):
+        group = next(g for g in (1, 2, 3) if paren.group(g) is not None)
+        inner, inner_start = paren.group(group), paren.start(group)
+        clauses = _role_clauses(inner, inner_start)
+        if not clauses:
+            continue
+        for clause, clause_start in clauses:
+            blanket = _BLANKET.match(clause)
+            if blanket:
+                names_start = clause_start + blanket.start("names")
+                found.blanket.extend(_names_with_spans(blanket.group("names"), offset + names_start,
+                                                       Role.implementing))
+                continue
+            found.assignments.extend(_clause_assignments(clause, offset + clause_start))
+
+
+def _role_clauses(inner: str, inner_start: int) -> list[tuple[str, int]]:
+    """The clauses of a parenthesis, if it is an agency clause: some clause names agencies and a role."""
+    clauses, position = [], 0
+    for piece in _CLAUSE_SPLIT.split(inner):
+        start = inner_start + position
+        position += len(piece) + 1
+        stripped = piece.strip()
+        if stripped:
+            clauses.append((stripped, start + piece.index(stripped)))
+    if any(_BLANKET.match(c) or _clause_assignments(c, 0) for c, _ in clauses):
+        return clauses
+    return []
+
+
+def _clause_assignments(clause: str, clause_start: int) -> list[RawAssignment]:
+    for pattern, role in _ROLE_SUFFIXES:
+        match = pattern.search(clause)
+        if match is None:
+            continue
+        names = clause[: match.start()]
+        assignments = _names_with_spans(names, clause_start, role)
+        if assignments and all(_is_agency(a.name) for a in assignments):
+            return assignments
+        return []
+    return []
+
+
+def people_named(document: str) -> frozenset[str]:
+    """Every single name after 责任领导： in the whole document."""
+    return frozenset(name.strip() for line in _LABEL_LINE.finditer(document) if line.group("label") == "责任领导"
+                     for name in _NAME_SPLIT.split(line.group("value")) if 2 <= len(name.strip()) <= 3)
+
+
+def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_people: frozenset[str]) -> None:
+    block_start = block_end = None
+    for line in _LABEL_LINE.finditer(text):
+        block_start = line.start() if block_start is None else block_start
+        block_end = line.end()
+        value, value_start = line.group("value"), offset + line.start("value")
+        if line.group("label") == "责任领导":
+            found.leaders.extend(_leader_names(value, value_start, known_people))
+        else:
+            found.assignments.extend(_names_with_spans(value, value_start, _LABEL_ROLES[line.group("label")]))
+    if block_start is not None:
+        found.label_block = Span(start=offset + block_start, end=offset + block_end,
+                                 text=text[block_start:block_end])
+
+
+def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:
+    """A sentence that opens with agencies and 负责/牵头: 局大气办负责每月1日向…报送."""
+    bracketed = {p for m in _PAREN.finditer(text) for p in range(m.start(), m.end())}
+    for match in _SUBJECT.finditer(text):
+        names = match.group("names")
+        if match.start("names") in bracketed or _BRACKETS.search(names) or "：" in names or ":" in names \
+                or names.startswith("以下"):
+            continue
+        role = Role.lead if text[match.end("names"):match.end()] == "牵头" else Role.responsible
+        candidates = _names_with_spans(names, offset + match.start("names"), role)
+        if candidates and all(_is_agency(c.name) and not _is_pronoun(c.name) for c in candidates):
+            found.assignments.extend(candidates)
+
+
+def _is_pronoun(name: str) -> bool:
+    return name in {"单位", "部门", "政府"} or name.endswith(("主要", "分管"))
+
+
+def _split_top_level(names: str) -> list[tuple[str, int]]:
+    """Split on 、，； outside parentheses: '各分局（不涉及高新、经开）' stays one piece."""
+    pieces, depth, start = [], 0, 0
+    for index, char in enumerate(names):
+        if char in "（(":
+            depth += 1
+        elif char in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0 and _NAME_SPLIT.match(char):
+            pieces.append((names[start:index], start))
+            start = index + 1
+    pieces.append((names[start:], start))
+    return pieces
+
+
+def _names_with_spans(names: str, start: int, role: Role) -> list[RawAssignment]:
+    """Split a list of names (、 ， 和) into assignments, giving shared suffixes to the bare names.
+
+    A role in parentheses after a name overrides ``role``: 市交通运输局（牵头）.
+    """
+    pieces: list[tuple[str, int, Role]] = []
+    for piece, piece_offset in _split_top_level(names):
+        for part, part_offset in _split_on_and(piece):
+            cleaned, lead, qualifier = _clean_name(part)
+            if cleaned:
+                pieces.append((cleaned, start + piece_offset + part_offset + lead,
+                               _QUALIFIER_ROLES.get(qualifier or "", role)))
+    return [RawAssignment(name, piece_role, Span(start=s, end=s + len(raw), text=raw))
+            for name, raw, s, piece_role in _distribute_suffix(pieces)]
+
+
+def _split_on_and(piece: str) -> list[tuple[str, int]]:
+    """'各县市区人民政府和市直相关部门' → two; '工业和信息化厅' stays whole."""
+    for joiner in ("和", "及", "与"):
+        index = piece.find(joiner)
+        while index > 0:
+            left, right = piece[:index], piece[index + 1:]
+            if ORG_SUFFIX.search(left) and _is_agency(right):
+                return [(left, 0), *[(p, o + index + 1) for p, o in _split_on_and(right)]]
+            index = piece.find(joiner, index + 1)
+    return [(piece, 0)]
+
+
+def _clean_name(raw: str) -> tuple[str, int, str | None]:
+    """Strip spaces, a leading 由, trailing 等/等相关部门 and a qualifier in parentheses (returned)."""
+    lead = len(raw) - len(raw.lstrip(" \u3000\t"))
+    name = raw.strip(" \u3000\t")
+    if name.startswith("由"):
+        name, lead = name[1:], lead + 1
+    qualifier, previous = None, None
+    while previous != name:
+        previous = name
+        found = _QUALIFIER.search(name)
+        if found:
+            qualifier = qualifier or (found.group("inner") or found.group("inner2") or "").strip()
+            name = name[: found.start()].strip()
+        name = _TRAILING_ETC.sub("", name).strip()
+    return name, lead, qualifier
+
+
+def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, str, int, Role]]:
+    """'秦都、高新、兴平分局' → 秦都分局, 高新分局, 兴平分局; '东、西城区政府' → 东城区政府, 西城区政府.
+
+    Returns (name, as-written part, start, role).
+    """
+    if not pieces:
+        return []
+    last = pieces[-1][0]
+    suffix = _SHARED_SUFFIX.search(last)
+    place_length = suffix.start() if suffix else len(last)
+    result = []
+    for name, start, role in pieces[:-1]:
+        bare = not ORG_SUFFIX.search(name) and not _LOCAL_GOVERNMENT.match(name) and len(name) < len(last)
+        if bare and suffix and name.endswith(_PLACE_UNITS):  # 邳州市、铜山区人民政府
+            full = name + _PLACE_UNIT_PREFIX.sub("", suffix.group(0))
+        elif bare and suffix and len(name) >= place_length:
+            full = name + suffix.group(0)
+        elif bare:
+            full = name + last[len(name):]
+        else:
+            full = name
+        result.append((full, name, start, role))
+    result.append((last, last, pieces[-1][1], pieces[-1][2]))
+    return result
+
+
+def _is_agency(name: str) -> bool:
+    return 2 <= len(name) <= 40 and bool(ORG_SUFFIX.search(name) or _LOCAL_GOVERNMENT.match(name))
+
+
+def _leader_names(value: str, start: int, known: frozenset[str]) -> list[tuple[str, Span]]:
+    """People after 责任领导：, splitting run-together names (薛扬马芳林) by names seen elsewhere."""
+    leaders, position = [], 0
+    for piece in _NAME_SPLIT.split(value):
+        piece_start = start + position
+        position += len(piece) + 1
+        for name, name_offset in _split_known(piece.strip(), known):
+            leaders.append((name, Span(start=piece_start + name_offset, end=piece_start + name_offset + len(name),
+                                       text=name)))
+    return leaders
+
+
+def _split_known(piece: str, known: frozenset[str]) -> list[tuple[str, int]]:
+    if len(piece) <= 3 or not piece:
+        return [(piece, 0)] if piece else []
+    for name in sorted(known, key=len, reverse=True):
+        if piece.startswith(name) and 2 <= len(piece) - len(name) <= 3:
+            return [(name, 0), (piece[len(name):], len(name))]
+        if piece.endswith(name) and 2 <= len(piece) - len(name) <= 3:
+            return [(piece[: -len(name)], 0), (name, len(piece) - len(name))]
+    return [(piece, 0)]
+
+
+def _unique(assignments: list[RawAssignment]) -> list[RawAssignment]:
+    seen, result = set(), []
+    for assignment in assignments:
+        key = (assignment.name, assignment.role)
+        if key not in seen:
+            seen.add(key)
+            result.append(assignment)
+    return result

@@ -1,0 +1,167 @@
+"""Deadlines: time expressions in a measure, normalised to dates with a kind.
+
+Kinds: ``by`` (…前: last day of the named month or year), ``from`` (…起), ``during`` (a span: its
+first day, with its last day as ``end``), ``recurring`` (每年…: the first occurrence in the plan's
+year), ``ongoing`` (长期坚持: no date). Words without a year resolve against the year named earlier in
+the same sentence, else the plan's year.
+
+>>> [(d.text, str(d.date), d.kind.value) for d in find_deadlines("9月底前完成；2023年3月起实施。", 2023)]
+[('9月底前', '2023-09-30', 'by'), ('2023年3月起', '2023-03-01', 'from')]
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kg.models import Deadline, DeadlineKind, Span
+
+HEATING_SEASON_START = (11, 15)
+_DASH = r"[—–\-－~～至到]"
+_Y = r"(?P<year>\d{4})年"
+_BEFORE = r"(?:前|之前|以前)"
+# Spans where a year is a title or a document number, not a deadline.
+_MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
+_SENTENCE_END = re.compile(r"[。；;！？\n]")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    build: Callable[[re.Match[str], int], tuple[DeadlineKind, dt.date | None, dt.date | None, str | None]]
+
+
+def _last_day(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _year(match: re.Match[str], default: int) -> int:
+    value = match.groupdict().get("year")
+    return int(value) if value else default
+
+
+def _recurring_by(m: re.Match[str], year: int):
+    return DeadlineKind.recurring, _last_day(year, int(m["month"])), None, None
+
+
+def _recurring_span(m: re.Match[str], year: int):
+    start, end = int(m["m1"]), int(m["m2"])
+    end_year = year + 1 if m["next"] or end < start else year
+    return DeadlineKind.recurring, dt.date(year, start, 1), _last_day(end_year, end), None
+
+
+def _month_span(m: re.Match[str], year: int):
+    y = _year(m, year)
+    return DeadlineKind.during, dt.date(y, int(m["m1"]), 1), _last_day(y, int(m["m2"])), None
+
+
+def _year_span(m: re.Match[str], _: int):
+    return DeadlineKind.during, dt.date(int(m["y1"]), 1, 1), dt.date(int(m["y2"]), 12, 31), None
+
+
+_FIVE_YEAR_PLANS = {"十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
+
+
+def _five_year_plan(m: re.Match[str], _: int):
+    start = _FIVE_YEAR_PLANS[m["plan"]]
+    return DeadlineKind.during, dt.date(start, 1, 1), dt.date(start + 4, 12, 31), None
+
+
+def _day_by(m: re.Match[str], year: int):
+    return DeadlineKind.by, dt.date(_year(m, year), int(m["month"]), int(m["day"])), None, None
+
+
+def _month_by(m: re.Match[str], year: int):
+    return DeadlineKind.by, _last_day(_year(m, year), int(m["month"])), None, None
+
+
+def _year_by(m: re.Match[str], year: int):
+    return DeadlineKind.by, dt.date(_year(m, year), 12, 31), None, None
+
+
+def _day_from(m: re.Match[str], year: int):
+    return DeadlineKind.from_, dt.date(_year(m, year), int(m["month"]), int(m.groupdict().get("day") or 1)), None, None
+
+
+def _year_from(m: re.Match[str], _: int):
+    return DeadlineKind.from_, dt.date(int(m["year"]), 1, 1), None, None
+
+
+def _heating_season(m: re.Match[str], year: int):
+    month, day = HEATING_SEASON_START
+    return DeadlineKind.by, dt.date(_year(m, year), month, day), None, "采暖季 taken to start on 15 November"
+
+
+def _ongoing(_: re.Match[str], __: int):
+    return DeadlineKind.ongoing, None, None, None
+
+
+# Longest, most specific first; a position taken by one rule is not matched again.
+_RULES: list[_Rule] = [
+    _Rule(re.compile(rf"每年(?P<m1>\d{{1,2}})月?{_DASH}(?P<next>次年)?(?P<m2>\d{{1,2}})月(?:份)?"), _recurring_span),
+    _Rule(re.compile(rf"每年(?P<month>\d{{1,2}})月(?:底|末)?{_BEFORE}"), _recurring_by),
+    _Rule(re.compile(rf"(?P<y1>\d{{4}})\s*{_DASH}\s*(?P<y2>\d{{4}})年"), _year_span),
+    _Rule(re.compile(r"[“\"]?(?P<plan>十[三四五六]五)[”\"]?(?:期间|时期)"), _five_year_plan),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<m1>\d{{1,2}})月?{_DASH}(?P<m2>\d{{1,2}})月(?:份)?"), _month_span),
+    _Rule(re.compile(rf"(?:自|从)?(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日(?:起|开始)"), _day_from),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日{_BEFORE}"), _day_by),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?:底|末)(?:{_BEFORE})?"), _month_by),
+    _Rule(re.compile(rf"(?:自|从)?{_Y}(?P<month>\d{{1,2}})月(?:份)?(?:起|开始)"), _day_from),
+    _Rule(re.compile(rf"(?:自|从)?(?P<month>\d{{1,2}})月(?:份)?起"), _day_from),
+    _Rule(re.compile(rf"(?:{_Y})?采暖季{_BEFORE}"), _heating_season),
+    _Rule(re.compile(rf"{_Y}(?:年底|底|末)(?:{_BEFORE})?"), _year_by),
+    _Rule(re.compile(rf"(?<![\d年])(?:年底|年末){_BEFORE}"), _year_by),
+    _Rule(re.compile(rf"(?:到|至)(?P<year>\d{{4}})年(?![\d月度])"), _year_by),
+    _Rule(re.compile(rf"{_Y}{_BEFORE}(?!移)"), _year_by),
+    _Rule(re.compile(rf"(?:自|从)?{_Y}(?:起|开始)"), _year_from),
+    _Rule(re.compile(r"(?<![较比到至\d])(?P<year>\d{4})年(?=(?:要|将|力争|全面|基本)?(?:达到|实现|完成|建成))"), _year_by),
+    _Rule(re.compile(r"长期坚持"), _ongoing),
+]
+
+
+def find_deadlines(text: str, plan_year: int | None, offset: int = 0) -> list[Deadline]:
+    """Deadlines in ``text`` (a measure), in order; ``offset`` is where ``text`` starts in the document."""
+    blocked = _masked_positions(text)
+    found: list[tuple[int, int, _Rule, re.Match[str]]] = []
+    for rule in _RULES:
+        for match in rule.pattern.finditer(text):
+            start, end = match.span()
+            if any(p in blocked for p in range(start, end)):
+                continue
+            found.append((start, end, rule, match))
+            blocked.update(range(start, end))
+    deadlines = []
+    for start, end, rule, match in sorted(found, key=lambda item: item[0]):
+        deadline = _build(text, start, end, rule, match, plan_year, offset)
+        if deadline is not None:
+            deadlines.append(deadline)
+    return deadlines
+
+
+def _masked_positions(text: str) -> set[int]:
+    return {p for m in _MASKED.finditer(text) for p in range(m.start(), m.end())}
+
+
+def _build(text: str, start: int, end: int, rule: _Rule, match: re.Match[str],
+           plan_year: int | None, offset: int) -> Deadline | None:
+    year = _year_in_sentence(text, start) or plan_year
+    if year is None and not match.groupdict().get("year") and rule.build is not _ongoing:
+        return None
+    try:
+        kind, date, end_date, note = rule.build(match, year or 0)
+    except ValueError:  # 2月30日, 13月: not a date
+        return None
+    span = Span(start=offset + start, end=offset + end, text=text[start:end])
+    return Deadline(date=date, end=end_date, kind=kind, text=span.text, note=note, span=span)
+
+
+def _year_in_sentence(text: str, position: int) -> int | None:
+    """The last year named before ``position`` in the same sentence, outside titles."""
+    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, position)), default=0)
+    clean = _MASKED.sub(lambda m: "#" * len(m.group(0)), text[sentence_start:position])
+    years = re.findall(r"(?<!\d)(\d{4})年(?!前移)", clean)
+    years = [y for y in years if not re.search(rf"(比|较){y}年", clean)]
+    return int(years[-1]) if years else None

@@ -1,0 +1,190 @@
+"""Document → :class:`~kg.models.Plan`: segmenting, then each measure's agencies, leaders, deadlines,
+pollutants, sectors, targets and regions, each with its source span."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from kg.agencies import canonical_agency
+from kg.assignments import AssignmentsFound, RawAssignment, assignments_from_cells, find_assignments, people_named
+from kg.deadlines import find_deadlines
+from kg.errors import DocumentError
+from kg.models import AgencyAssignment, Leader, Level, Measure, Plan, RegionMention, RegionRef, Section, Span
+from kg.plan_header import read_header
+from kg.reading import SourceDocument
+from kg.regions import gazetteer
+from kg.segmenting import Node, Outline, node_span, segment
+from kg.targets import find_targets
+from kg.vocabulary import concept_mentions
+
+
+@dataclass(frozen=True)
+class PlanOverrides:
+    """What the user says about a plan, over what airkg detects."""
+
+    title: str | None = None
+    region: str | None = None
+    year: int | None = None
+    plan_id: str | None = None
+
+
+def plan_id_for(file_name: str) -> str:
+    """A stable id from the file name: '000_aa781de31b5c5cff.txt' → '000_aa781de31b5c5cff'."""
+    stem = file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")
+    if slug and slug == stem:
+        return slug
+    return f"p-{hashlib.sha1(stem.encode('utf-8')).hexdigest()[:12]}"
+
+
+def extract_plan(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> Plan:
+    """Extract the plan in ``document``.
+
+    Raises:
+        DocumentError: the text has no numbered measures, so it is not a plan airkg can read.
+    """
+    text = document.text
+    outline = segment(text)
+    header = read_header(text, outline, fallback_title=document.name.rsplit(".", 1)[0])
+    region = _region_override(overrides.region) or header.region
+    year = overrides.year or header.year
+    plan_id = overrides.plan_id or plan_id_for(document.name)
+    measures = _measures(text, outline, plan_id, region, year)
+    if not measures:
+        raise DocumentError(f"{document.name}: no numbered measures found (一、 （一） 1． …); is this an action plan?")
+    return Plan(
+        id=plan_id,
+        source_file=document.name,
+        sha256=document.sha256,
+        title=overrides.title or header.title,
+        title_span=header.title_span,
+        issuer=header.issuer,
+        region=region,
+        level=region.level if region else None,
+        doc_number=header.doc_number,
+        issued=header.issued,
+        year=year,
+        period_start=header.period_start,
+        period_end=header.period_end,
+        targets=[t for span in outline.plan_level_spans for t in find_targets(span.text, span.start)],
+        sections=_sections(text, outline),
+        measures=measures,
+    )
+
+
+def _region_override(name: str | None) -> RegionRef | None:
+    if not name:
+        return None
+    region = gazetteer().resolve(name)
+    if region is None:
+        raise DocumentError(f"unknown or ambiguous region {name!r}; give its full name, e.g. 山东省济南市 → 济南市")
+    return region
+
+
+def _sections(text: str, outline: Outline) -> list[Section]:
+    return [
+        Section(path=node.path, number=node.heading.label, title=node.title.text, plan_level=node.plan_level,
+                span=node_span(text, node))
+        for node in outline.nodes if node.children or node.plan_level
+    ]
+
+
+def _measures(text: str, outline: Outline, plan_id: str, region: RegionRef | None, year: int | None) -> list[Measure]:
+    leaves = outline.measures()
+    people = people_named(text)
+    found = [_assignments_of(text, node, outline, people) for node in leaves]
+    _share_label_blocks(leaves, found)
+    measures = []
+    blanket: list[RawAssignment] = []
+    seen_paths: set[str] = set()
+    for node, assignments in zip(leaves, found):
+        inherited = [a for a in blanket if (a.name, a.role) not in {(b.name, b.role) for b in assignments.assignments}]
+        measures.append(_measure(text, node, plan_id, region, year, assignments, inherited, seen_paths))
+        blanket.extend(a for a in assignments.blanket if a.name not in {b.name for b in blanket})
+    return measures
+
+
+def _assignments_of(text: str, node: Node, outline: Outline, people: frozenset[str]) -> AssignmentsFound:
+    span = node_span(text, node)
+    found = find_assignments(span.text, span.start, people)
+    if node.heading.style == "table_row" and outline.table_columns:
+        found.assignments.extend(assignments_from_cells(_cells(span, outline.table_columns)))
+    return found
+
+
+def _cells(span: Span, columns: list[str]) -> dict[str, Span]:
+    cells, position = {}, span.start
+    for header, cell in zip(columns, span.text.split("\n", 1)[0].split("\t")):
+        cells[header] = Span(start=position, end=position + len(cell), text=cell)
+        position += len(cell) + 1
+    return cells
+
+
+def _share_label_blocks(leaves: list[Node], found: list[AssignmentsFound]) -> None:
+    """Items with no block of their own take the block of the next item in their section that has one."""
+    for index in range(len(leaves) - 1, -1, -1):
+        if found[index].label_block is None:
+            continue
+        previous = index - 1
+        while previous >= 0 and leaves[previous].parent is leaves[index].parent and _bare(found[previous]):
+            found[previous].assignments = list(found[index].assignments)
+            found[previous].leaders = list(found[index].leaders)
+            previous -= 1
+
+
+def _bare(found: AssignmentsFound) -> bool:
+    return not found.assignments and not found.leaders and found.label_block is None
+
+
+def _measure(text: str, node: Node, plan_id: str, region: RegionRef | None, year: int | None,
+             found: AssignmentsFound, inherited: list[RawAssignment], seen_paths: set[str]) -> Measure:
+    span = node_span(text, node)
+    path = _unique_path(node.path, seen_paths)
+    pollutant_mentions, sector_mentions = concept_mentions(span.text, span.start)
+    return Measure(
+        id=f"{plan_id}:{path}",
+        path=path,
+        number=node.heading.label,
+        title=node.title.text,
+        section_path=node.parent.path if node.parent else None,
+        text=span.text,
+        span=span,
+        agencies=[_canonical(a, region, blanket=False) for a in found.assignments]
+        + [_canonical(a, region, blanket=True) for a in inherited],
+        leaders=[Leader(name=name, span=leader_span) for name, leader_span in found.leaders],
+        deadlines=find_deadlines(span.text, year, span.start),
+        pollutants=pollutant_mentions,
+        sectors=sector_mentions,
+        targets=find_targets(span.text, span.start),
+        regions=_region_mentions(span, region),
+    )
+
+
+def _unique_path(path: str, seen: set[str]) -> str:
+    candidate, copy = path, 2
+    while candidate in seen:
+        candidate, copy = f"{path}~{copy}", copy + 1
+    seen.add(candidate)
+    return candidate
+
+
+def _canonical(raw: RawAssignment, region: RegionRef | None, blanket: bool) -> AgencyAssignment:
+    agency = canonical_agency(raw.name, region)
+    return AgencyAssignment(
+        name=raw.name, canonical=agency.canonical, canonical_en=agency.english, role=raw.role, agency_type=agency.agency_type,
+        jurisdiction=agency.jurisdiction, collective=agency.collective, blanket=blanket, span=raw.span,
+    )
+
+
+def _region_mentions(span: Span, region: RegionRef | None) -> list[RegionMention]:
+    if region is None or region.level == Level.national:
+        return []
+    mentions: dict[str, RegionMention] = {}
+    for match in gazetteer().find(span.text, within=region.code, short_names=True):
+        if match.region.code != region.code:
+            mention_span = Span(start=span.start + match.start, end=span.start + match.end,
+                                text=span.text[match.start:match.end])
+            mentions.setdefault(match.region.code, RegionMention(region=match.region, span=mention_span))
+    return list(mentions.values())

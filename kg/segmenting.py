@@ -1,0 +1,223 @@
+"""Segmenting a plan's text: its title, its preamble, and the tree of numbered sections whose leaves are measures.
+
+The finest numbered unit of a section that asks someone to act is a measure; sections titled as
+general requirements, guiding ideas or targets (总体要求, 主要目标 …) are plan-level, with all they hold.
+Unnumbered paragraphs belong to the numbered unit before them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.models import Span
+from kg.numbering import STYLE_RANK, HeadingMatch, match_heading
+
+PLAN_LEVEL_TITLE = re.compile(
+    r"^(总体要求|总体思路|指导思想|基本原则|主要目标|工作目标|目标指标|总体目标|目标任务|重点区域|总则|"
+    r"适用范围|编制依据|发展目标|规划目标|约束性指标|争取性指标)"
+)
+_TERMINATOR = re.compile(
+    r"^[\s　]*(抄送[：:]|主送[：:]|附件[\s　]*\d*[\s　]*[:：]?[\s　]*$|本(方案|计划|意见|办法|规定|细则|通知)自.{0,12}(施行|实施)|"
+    r"点击打开|（此件公开发布）|\(此件公开发布\))"
+)
+_PREAMBLE = re.compile(r"^[\s　]*(\[bookmark:[^\]]*\])?(为了?|根据|按照|依据|为深入|为进一步)")
+_MARKUP = re.compile(r"\[bookmark:[^\]]*\]")
+_TITLE_NOISE = re.compile(
+    r"(〔\d{4}〕|^\d{4}年\d{1,2}月\d{1,2}日$|此件公开发布|印发给你们|：$|:$|^#|^各.{0,30}[：:]$|中国政府网|^\d{4}-\d{2}-\d{2}$|^[（(][^）)\d]*[）)]$)"
+)
+_PLAN_WORD = re.compile(r"(方案|计划|规划|意见|措施|细则|办法|要点)([（(][^）)]*[）)])?$")
+_TABLE_HEADER = re.compile(r"^\s*序号\t")
+_TITLE_MAX = 60
+
+
+@dataclass(frozen=True)
+class Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Node:
+    """A numbered heading and what it holds."""
+
+    heading: HeadingMatch
+    rank: int
+    start: int
+    title: Span
+    path: str = ""
+    end: int = 0
+    parent: Node | None = None
+    children: list[Node] = field(default_factory=list)
+    plan_level: bool = False
+
+
+@dataclass
+class Outline:
+    """What segmenting finds in a document."""
+
+    title: Span | None
+    plan_level_spans: list[Span]
+    nodes: list[Node]
+    body_end: int
+    table_columns: list[str] | None = None
+
+    def measures(self) -> list[Node]:
+        return [node for node in self.nodes if not node.children and not node.plan_level]
+
+
+def split_lines(text: str) -> list[Line]:
+    """Lines with their offsets; the newline (and a CR before it) is not part of a line."""
+    lines, start = [], 0
+    for raw in text.split("\n"):
+        end = start + len(raw)
+        content_end = end - 1 if raw.endswith("\r") else end
+        lines.append(Line(start, content_end, text[start:content_end]))
+        start = end + 1
+    return lines
+
+
+def segment(text: str) -> Outline:
+    """Find the title, the plan-level text and the numbered tree of ``text``."""
+    lines = split_lines(text)
+    first_heading = _first_heading_index(lines)
+    title, preamble_start = _find_title(text, lines, first_heading)
+    nodes, body_end, table_columns = _build_tree(text, lines, first_heading)
+    plan_level_spans = _plan_level_spans(text, nodes, preamble_start, first_heading, lines)
+    return Outline(title, plan_level_spans, nodes, body_end, table_columns)
+
+
+def _first_heading_index(lines: list[Line]) -> int:
+    """Index of the first line of the plan body: the first heading line after a title-like line."""
+    for index, line in enumerate(lines):
+        if _MARKUP.sub("", line.text).startswith("#"):
+            continue
+        if match_heading(line.text) is not None:
+            return index
+    return len(lines)
+
+
+def _find_title(text: str, lines: list[Line], first_heading: int) -> tuple[Span | None, int]:
+    """The run of short lines just before the preamble (为…) or, lacking one, before the first heading."""
+    anchor = next(
+        (i for i in range(first_heading - 1, -1, -1) if _PREAMBLE.match(lines[i].text)),
+        first_heading,
+    )
+    index = anchor - 1
+    while index >= 0 and not lines[index].text.strip():
+        index -= 1
+    picked: list[Line] = []
+    while index >= 0 and _is_title_line(lines[index].text):
+        picked.insert(0, lines[index])
+        index -= 1
+    if not picked:
+        picked = _plan_named_run(lines, first_heading)
+    if not picked:
+        return None, anchor
+    start = picked[0].start + _leading_noise(picked[0].text)
+    end = picked[-1].start + len(picked[-1].text.rstrip())
+    return Span(start=start, end=end, text=text[start:end]), anchor
+
+
+def _plan_named_run(lines: list[Line], anchor: int) -> list[Line]:
+    """Fallback: the nearest run of title-like lines before ``anchor`` that ends in a plan word (…方案)."""
+    for index in range(anchor - 1, -1, -1):
+        clean = _MARKUP.sub("", lines[index].text).strip()
+        if _is_title_line(lines[index].text) and _PLAN_WORD.search(clean):
+            run = [lines[index]]
+            while index > 0 and _is_title_line(lines[index - 1].text):
+                index -= 1
+                run.insert(0, lines[index])
+            return run
+    return []
+
+
+def _is_title_line(line: str) -> bool:
+    clean = _MARKUP.sub("", line).strip()
+    if not clean or len(clean) > _TITLE_MAX or _TITLE_NOISE.search(clean):
+        return False
+    return not clean.endswith(("。", "，", "；"))
+
+
+def _leading_noise(line: str) -> int:
+    """Length of the indentation and [bookmark: …] markers before a title's first character."""
+    found = re.match(r"^([\s　]|\[bookmark:[^\]]*\])*", line)
+    return found.end() if found else 0
+
+
+def _build_tree(text: str, lines: list[Line], first: int) -> tuple[list[Node], int, list[str] | None]:
+    nodes: list[Node] = []
+    stack: list[Node] = []
+    body_end = len(text)
+    table_columns: list[str] | None = None
+    for line in lines[first:]:
+        if _TERMINATOR.match(line.text):
+            body_end = line.start
+            break
+        if _TABLE_HEADER.match(line.text):
+            table_columns = [cell.strip() for cell in line.text.split("\t")]
+            continue
+        heading = match_heading(line.text)
+        if heading is None or (heading.style == "table_row" and table_columns is None):
+            continue
+        rank = STYLE_RANK[heading.style]
+        while stack and stack[-1].rank >= rank:
+            stack.pop()
+        node = Node(heading, rank, line.start + len(line.text) - len(line.text.lstrip(" \u3000\t")),
+                    _heading_title(text, line, heading), parent=stack[-1] if stack else None)
+        if node.parent is not None:
+            node.parent.children.append(node)
+        node.path = f"{node.parent.path}.{heading.number}" if node.parent else str(heading.number)
+        node.plan_level = bool(PLAN_LEVEL_TITLE.match(node.title.text)) or bool(node.parent and node.parent.plan_level)
+        nodes.append(node)
+        stack.append(node)
+    _set_ends(text, nodes, body_end)
+    return nodes, body_end, table_columns
+
+
+def _heading_title(text: str, line: Line, heading: HeadingMatch) -> Span:
+    rest_start = line.start + heading.rest_offset
+    rest = text[rest_start:line.end]
+    if heading.style == "table_row":
+        rest = rest.split("\t", 1)[0]
+    stop = rest.find("。")
+    if 0 < stop <= _TITLE_MAX:
+        length = stop
+    elif len(rest.rstrip()) <= _TITLE_MAX:
+        length = len(rest.rstrip().rstrip("。"))
+    else:
+        comma = rest.find("，")
+        length = comma if 0 < comma <= _TITLE_MAX else 40
+    return Span(start=rest_start, end=rest_start + length, text=text[rest_start:rest_start + length])
+
+
+def _set_ends(text: str, nodes: list[Node], body_end: int) -> None:
+    """Each node ends where the next node at its level or above starts; leaves before the next heading."""
+    for index, node in enumerate(nodes):
+        end = body_end
+        for later in nodes[index + 1:]:
+            if later.rank <= node.rank or not node.children:
+                end = later.start
+                break
+        node.end = len(text[:end].rstrip())
+
+
+def node_span(text: str, node: Node) -> Span:
+    return Span(start=node.start, end=node.end, text=text[node.start:node.end])
+
+
+def _plan_level_spans(text: str, nodes: list[Node], preamble_start: int, first_heading: int,
+                      lines: list[Line]) -> list[Span]:
+    """The preamble and every plan-level section: where plan targets are looked for."""
+    spans: list[Span] = []
+    if preamble_start < len(lines):
+        start = lines[preamble_start].start
+        end = lines[first_heading].start if first_heading < len(lines) else len(text)
+        end = len(text[:end].rstrip())
+        if end > start:
+            spans.append(Span(start=start, end=end, text=text[start:end]))
+    for node in nodes:
+        if node.plan_level and not (node.parent and node.parent.plan_level):
+            spans.append(node_span(text, node))
+    return spans

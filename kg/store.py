@@ -1,0 +1,1208 @@
+"""The RDF store: one named graph per plan, plus the vocabulary and region graphs.
+
+Two backends sit behind one API (:class:`Store`), chosen by :func:`open_store`:
+
+* :class:`OxigraphStore` (the default): pyoxigraph's RocksDB-backed ``Store(path)`` in a
+  folder, no server needed. pyoxigraph is used directly and terms are converted to rdflib
+  at the boundary, rather than through oxrdflib's rdflib store: ``bench/store_backends.py``
+  measured oxrdflib slower on every load and query (it routes each added triple through
+  rdflib's ``Store.add`` events and converts every term on each call); the figures are in
+  ``BENCHMARKS.md`` under "Store backends".
+* :class:`SparqlEndpointStore`: any SPARQL 1.1 endpoint (query, update and, when known, the
+  Graph Store Protocol), chosen by an ``http://`` or ``https://`` location. It is tested
+  against Virtuoso 7 as Debian ships it (``scripts/virtuoso.sh``).
+
+Whatever the backend, the rest of airkg sees rdflib: query results are rdflib terms, a
+CONSTRUCT gives an ``rdflib.Graph``, :meth:`Store.dataset` an ``rdflib.Dataset``. Plain
+literals come back as ``Literal("x")`` (never ``^^xsd:string``); both backends keep values,
+not lexical forms, of numbers and dates, so ``"35.50"^^xsd:decimal`` comes back as
+``"35.5"`` and ``"05"^^xsd:integer`` as ``"5"``, and both lower-case language tags
+(``zh-Hans`` -> ``zh-hans``, which rdflib compares equal).
+
+Queries see the union of all named graphs as their default graph.
+
+Each store manages the named graphs whose IRI starts with its ``graph_prefix`` (by default
+``https://airkg.example.org/id/graph/``): :meth:`Store.graph_iris`,
+:meth:`Store.triple_count`, :meth:`Store.dataset` and :meth:`Store.export` see only those,
+and writing any other graph is refused. This keeps Virtuoso's own system graphs out.
+
+Virtuoso 7.2.5 quirks met on the way (all handled here or in ``scripts/virtuoso.sh``):
+
+* A query without FROM sees every graph, *including Virtuoso's system graphs*
+  (``http://www.openlinksw.com/schemas/virtrdf#``, ``http://www.w3.org/2002/07/owl#``,
+  ``http://www.w3.org/ns/ldp#``, ``http://localuriqaserver/sparql``; ~2,650 triples on a new
+  database): a bare ``COUNT(*)`` over ``?s ?p ?o`` counts them too. Hence ``graph_prefix``.
+* Updates are not transactional: a multi-operation request that fails half-way keeps the
+  operations before the failure (``DROP; INSERT DATA; CREATE GRAPH <existing>`` answers 500
+  and leaves the graph dropped and re-filled), ``DEFINE sql:log-enable 1`` does not change
+  that, and even a single Graph Store ``PUT`` whose body breaks at line 50,001 leaves the
+  first 50,000 triples in place of the old graph.
+* ``INSERT DATA`` does not scale: over ~5,000 triples in one request fails with "SP030:
+  SPARQL compiler ... memory exhausted", several chunks in one request with "SP031: The
+  length of generated SQL text has exceeded 10000 lines", and 1,000 triples take ~1 s.
+  The Graph Store Protocol loads 100,000 triples in ~1.5 s, so writes use it.
+* Graph Store Protocol endpoints: ``/sparql-graph-crud`` (anonymous; needs the grants of
+  ``scripts/virtuoso.sh``) and ``/sparql-graph-crud-auth`` (HTTP *digest* auth, dba/dba).
+  Both work; the anonymous one is the default, the authenticated one is used when the
+  location carries ``user:password@``. ``GET`` of a missing graph answers 404.
+* ``DESCRIBE`` without FROM returns nothing unless ``DEFINE sql:describe-mode "CBD"`` is
+  given; it is prepended for Virtuoso.
+* A ``timeout`` parameter (milliseconds) makes it an "anytime query": HTTP 200 with partial
+  (often empty) results and ``X-SQL-State: S1TAT``; that header is turned into
+  :class:`~kg.errors.QueryTimeout`. It also refuses up front a query whose *estimated* time
+  exceeds ``MaxQueryCostEstimationTime`` (HTTP 500 "The estimated execution time ...").
+* Results silently stop at ``ResultSetMaxRows`` (10,000 by default): our ini raises it, and
+  graph reads compare the triple count with a ``COUNT(*)`` and fail rather than truncate.
+* SPARQL JSON results use the SPARQL 1.0 ``"typed-literal"`` type; the SPARQL endpoint
+  answers updates with an XML result set (``callret-0``: "Insert into <g>, 5 (or less)
+  triples -- done"); syntax errors are HTTP 400 ``text/plain`` "Virtuoso 37000 Error SP030",
+  followed by an echo of the query (dropped from our messages); it echoes queries with a
+  ``define sql:big-data-const 0`` it added itself.
+* It accepts updates in the ``query`` parameter, so :meth:`Store.query` refuses any text
+  with an update keyword (or SERVICE) before it is sent.
+
+Remote writes are *not* atomic in the database sense; see
+:meth:`SparqlEndpointStore.replace_graphs` for exactly what is guaranteed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal as TypingLiteral, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.errors import (
+    AirkgError,
+    ForbiddenQuery,
+    InputError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+)
+
+__all__ = [
+    "DEFAULT_GRAPH_PREFIX",
+    "DEFAULT_LOCATION",
+    "ENV_VAR",
+    "EXPORT_FORMATS",
+    "OxigraphStore",
+    "QUERY_PREFIXES",
+    "QueryResult",
+    "SparqlEndpointStore",
+    "Store",
+    "open_store",
+]
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "AIRKG_STORE"
+GSP_ENV_VAR = "AIRKG_STORE_GSP"
+DEFAULT_LOCATION = "./airkg-store"
+DEFAULT_GRAPH_PREFIX = "https://airkg.example.org/id/graph/"
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+XSD_INTEGER = XSD + "integer"
+XSD_BOOLEAN = XSD + "boolean"
+#: Types pyoxigraph stores as plain xsd:integer; endpoint results are mapped the same way.
+DERIVED_INTEGERS = frozenset(
+    XSD + name
+    for name in (
+        "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long", "int",
+        "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+    )
+)
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Prefixes written into Turtle, TriG and JSON-LD exports (not ``res:``: pyoxigraph would
+#: write ``res:plan\\/x``, so entity IRIs stay whole).
+EXPORT_PREFIXES: dict[str, str] = {
+    "airkg": "https://airkg.example.org/ontology#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "org": "http://www.w3.org/ns/org#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "qudt": "http://qudt.org/schema/qudt/",
+    "unit": "http://qudt.org/vocab/unit/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+#: Prefixes every query may use undeclared, on both backends (a query's own PREFIX wins).
+QUERY_PREFIXES: dict[str, str] = {
+    **EXPORT_PREFIXES,
+    "res": "https://airkg.example.org/id/",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+#: ``export`` format names (and aliases) -> (pyoxigraph format, keeps named graphs).
+EXPORT_FORMATS: dict[str, tuple[ox.RdfFormat, bool]] = {
+    "trig": (ox.RdfFormat.TRIG, True),
+    "nquads": (ox.RdfFormat.N_QUADS, True),
+    "n-quads": (ox.RdfFormat.N_QUADS, True),
+    "nq": (ox.RdfFormat.N_QUADS, True),
+    "turtle": (ox.RdfFormat.TURTLE, False),
+    "ttl": (ox.RdfFormat.TURTLE, False),
+    "jsonld": (ox.RdfFormat.JSON_LD, True),
+    "json-ld": (ox.RdfFormat.JSON_LD, True),
+}
+
+QueryKind = TypingLiteral["select", "ask", "construct", "describe"]
+Bindings = Mapping[str, Node]
+_T = TypeVar("_T")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class QueryResult:
+    """The answer to :meth:`Store.query`, in rdflib terms.
+
+    Attributes:
+        kind: ``"select"``, ``"ask"``, ``"construct"`` or ``"describe"``.
+        vars: The projected variable names, without ``?`` (SELECT only).
+        rows: One dict per solution, every variable a key, ``None`` where unbound (SELECT).
+        boolean: The answer of an ASK, else ``None``.
+        graph: The triples of a CONSTRUCT or DESCRIBE, else ``None``.
+    """
+
+    kind: QueryKind
+    vars: list[str] = field(default_factory=list)
+    rows: list[dict[str, Node | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+# --------------------------------------------------------------------------- the API
+
+
+class Store(ABC):
+    """A quad store holding airkg's named graphs; use it as a context manager."""
+
+    graph_prefix: str | None
+
+    @abstractmethod
+    def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
+        """Replace each named graph whole with the given triples, all or nothing.
+
+        An empty graph removes the named graph. Graphs not named are left alone.
+
+        Args:
+            graphs: Graph IRI -> its complete new content.
+
+        Raises:
+            InputError: A graph IRI or term is unusable, or a graph could not be read;
+                nothing was written.
+            StoreError: The store failed while writing.
+        """
+
+    @abstractmethod
+    def remove_graph(self, iri: str) -> bool:
+        """Remove one named graph.
+
+        Args:
+            iri: The graph's IRI.
+
+        Returns:
+            False if there was no such graph (or it was empty), else True.
+        """
+
+    @abstractmethod
+    def graph_iris(self) -> list[str]:
+        """The IRIs of the non-empty graphs under ``graph_prefix``, sorted."""
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run a read-only SPARQL query over the union of all named graphs.
+
+        Args:
+            sparql: A SELECT, ASK, CONSTRUCT or DESCRIBE query. The prefixes of
+                :data:`QUERY_PREFIXES` (``airkg:``, ``res:``, ``rdfs:``, ``xsd:``, ...) may be
+                used without declaring them.
+            bindings: Variable name (with or without ``?``) -> IRI or literal. They go in
+                as a ``VALUES`` block opening the WHERE clause, each term serialized by
+                :func:`sparql_term` (IRIs validated, strings escaped), on both backends:
+                pyoxigraph's ``substitutions`` would be safer still but only accept
+                variables of the SELECT projection ("The SPARQL query does not contains
+                variable ?s in its SELECT projection"), and VALUES gives both backends
+                the same semantics.
+            timeout: Seconds before :class:`~kg.errors.QueryTimeout`; None for no limit.
+
+        Raises:
+            QuerySyntaxError: The query does not parse (the engine's message).
+            ForbiddenQuery: The text holds an update or SERVICE.
+            QueryTimeout: The timeout passed.
+            StoreError: The store could not be read or reached.
+        """
+
+    @abstractmethod
+    def triple_count(self) -> int:
+        """The number of quads in the managed graphs (a triple in two graphs counts twice)."""
+
+    @abstractmethod
+    def dataset(self) -> Dataset:
+        """A read copy of the managed graphs, as an in-memory rdflib Dataset (union default)."""
+
+    @abstractmethod
+    def export(self, fmt: str) -> bytes:
+        """Serialize the managed graphs.
+
+        Args:
+            fmt: ``trig``, ``nquads``, ``jsonld`` (named graphs kept) or ``turtle`` (the
+                union of the graphs), or one of the aliases in :data:`EXPORT_FORMATS`.
+
+        Raises:
+            InputError: Unknown format.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store; further calls raise :class:`~kg.errors.StoreError`."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _check_graph_iri(self, iri: str) -> str:
+        """Validate a graph IRI and check it is under ``graph_prefix``."""
+        sparql_iri(iri)
+        if self.graph_prefix and not iri.startswith(self.graph_prefix):
+            raise InputError(f"graph {iri} is outside this store's graphs ({self.graph_prefix}…)")
+        return iri
+
+    def _managed(self, iri: str) -> bool:
+        return not self.graph_prefix or iri.startswith(self.graph_prefix)
+
+
+def open_store(location: str | None = None) -> Store:
+    """Open the store at ``location``.
+
+    Args:
+        location: ``http://…`` or ``https://…``: a SPARQL endpoint (see
+            :class:`SparqlEndpointStore`; ``user:password@`` in it selects Virtuoso's
+            digest-authenticated Graph Store endpoint). Anything else: a folder for
+            :class:`OxigraphStore`, created if missing. None: the environment variable
+            ``AIRKG_STORE``, else ``./airkg-store`` (relative to the working directory).
+
+    Returns:
+        The open store.
+    """
+    location = location or os.environ.get(ENV_VAR) or DEFAULT_LOCATION
+    if location.startswith(("http://", "https://")):
+        url, auth = _split_userinfo(location)
+        gsp = os.environ.get(GSP_ENV_VAR)
+        return SparqlEndpointStore(url, gsp_url=gsp, auth=auth)
+    return OxigraphStore(Path(location).expanduser())
+
+
+def _split_userinfo(url: str) -> tuple[str, httpx.Auth | None]:
+    parts = urlsplit(url)
+    if not parts.username:
+        return url, None
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, httpx.DigestAuth(parts.username, parts.password or "")
+
+
+# --------------------------------------------------------------------------- SPARQL text
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_LANG_TAG = re.compile(r"[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+_VAR_NAME = re.compile(r"\w+")
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_TO_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def sparql_iri(value: str) -> str:
+    """``<value>`` after checking it is an absolute IRI that cannot break out of ``<…>``.
+
+    Raises:
+        InputError: Not an absolute IRI, or holds a character IRIs may not hold.
+    """
+    if not _IRI_SCHEME.match(value) or _IRI_FORBIDDEN.search(value):
+        raise InputError(f"not a valid absolute IRI: {value!r}")
+    return f"<{value}>"
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _STRING_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+
+def sparql_term(term: Node) -> str:
+    """Serialize an IRI, literal or blank node for N-Triples and SPARQL alike.
+
+    Strings are always short, double-quoted and escaped, so the result is one token that
+    no content can end early.
+
+    Raises:
+        InputError: The term is not an RDF term or is malformed.
+    """
+    if isinstance(term, URIRef):
+        return sparql_iri(str(term))
+    if isinstance(term, Literal):
+        text = '"' + _TO_ESCAPE.sub(_escape_char, str(term)) + '"'
+        if term.language:
+            if not _LANG_TAG.fullmatch(term.language):
+                raise InputError(f"not a language tag: {term.language!r}")
+            return f"{text}@{term.language}"
+        datatype = str(term.datatype) if term.datatype else XSD_STRING
+        return text if datatype == XSD_STRING else f"{text}^^{sparql_iri(datatype)}"
+    if isinstance(term, BNode):
+        if not _BNODE_LABEL.fullmatch(str(term)):
+            raise InputError(f"not a usable blank node label: {str(term)!r}")
+        return f"_:{term}"
+    raise InputError(f"not an RDF term: {term!r}")
+
+
+def _ntriples(iri: str, graph: Graph) -> bytes:
+    """A graph as N-Triples (UTF-8), every term validated.
+
+    Raises:
+        InputError: A term is malformed, or iterating the graph failed.
+    """
+    cache: dict[Node, str] = {}
+
+    def text(term: Node) -> str:
+        found = cache.get(term)
+        if found is None:
+            found = cache[term] = sparql_term(term)
+        return found
+
+    try:
+        lines = [f"{text(s)} {text(p)} {text(o)} .\n" for s, p, o in graph]
+    except AirkgError:
+        raise
+    except Exception as exc:  # a broken Graph: report it as the caller's input
+        raise InputError(f"graph {iri} could not be read: {exc!r}") from exc
+    return "".join(lines).encode("utf-8")
+
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
+    r"|(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*")'
+    r"|(?P<var>[?$]\w+)"
+    r"|(?P<brace>[{}])"
+    r"|(?P<word>[^\s{}()<>\"'#,;?$=!&|+*/\[\]^@]+)"
+    r"|(?P<other>.)",
+    re.DOTALL,
+)
+_QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_FORBIDDEN_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "SERVICE"}
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(sparql: str) -> list[_Token]:
+    """The significant tokens of a query: comments, strings and IRIs are single tokens."""
+    out = []
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup or "other"
+        if kind not in ("space", "comment"):
+            out.append(_Token(kind, match.group(), match.start(), match.end()))
+    return out
+
+
+@dataclass(frozen=True)
+class _QueryShape:
+    """What the store needs to know of a query without parsing it properly."""
+
+    kind: QueryKind
+    form: int  # offset of the SELECT/ASK/CONSTRUCT/DESCRIBE keyword
+    where: int | None  # offset just after the "{" opening the WHERE clause
+    declared: frozenset[str]  # prefixes the query declares itself
+
+
+def _shape(sparql: str) -> _QueryShape:
+    """Find the query form and the WHERE clause; refuse updates and SERVICE.
+
+    Raises:
+        QuerySyntaxError: No SELECT, ASK, CONSTRUCT or DESCRIBE where one must be.
+        ForbiddenQuery: An update keyword or SERVICE outside strings, IRIs and comments.
+    """
+    tokens = _tokens(sparql)
+    for token in tokens:
+        if token.kind == "word" and token.text.upper() in _FORBIDDEN_WORDS:
+            raise ForbiddenQuery(f"{token.text.upper()} is not allowed in a query")
+    index = _form_index(tokens)
+    kind: QueryKind = tokens[index].text.lower()  # type: ignore[assignment]
+    declared = frozenset(
+        tokens[i + 1].text.rstrip(":") for i in range(index) if tokens[i].text.upper() == "PREFIX"
+    )
+    return _QueryShape(kind, tokens[index].start, _where_offset(tokens, index), declared)
+
+
+def _form_index(tokens: list[_Token]) -> int:
+    """Index of the query-form keyword, after the prologue (BASE, PREFIX, Virtuoso's DEFINE)."""
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].text.upper() if tokens[i].kind == "word" else ""
+        if word in _QUERY_FORMS:
+            return i
+        if word == "BASE":
+            i += 2
+        elif word in ("PREFIX", "DEFINE"):
+            i += 3
+        else:
+            found = tokens[i].text[:40]
+            raise QuerySyntaxError(f"expected a SELECT, ASK, CONSTRUCT or DESCRIBE query, found {found!r}")
+    raise QuerySyntaxError("expected a SELECT, ASK, CONSTRUCT or DESCRIBE query, found nothing")
+
+
+def _where_offset(tokens: list[_Token], form: int) -> int | None:
+    """Offset just after the brace that opens the WHERE group, None if there is none."""
+    i = form + 1
+    is_construct = tokens[form].text.upper() == "CONSTRUCT"
+    if is_construct and not (i < len(tokens) and tokens[i].text.upper() == "WHERE"):
+        i = _skip_group(tokens, i)  # the template
+    for token in tokens[i:]:
+        if token.text == "{":
+            return token.end
+    return None
+
+
+def _skip_group(tokens: list[_Token], i: int) -> int:
+    """Index after the brace group starting at or after ``i``."""
+    depth = 0
+    while i < len(tokens):
+        if tokens[i].text == "{":
+            depth += 1
+        elif tokens[i].text == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def _check_bindings(bindings: Bindings | None, shape: _QueryShape) -> dict[str, Node]:
+    """Bindings keyed by bare variable name, each an IRI or literal.
+
+    Raises:
+        InputError: A bad variable name or value, or nowhere to put the bindings.
+    """
+    out: dict[str, Node] = {}
+    for key, value in (bindings or {}).items():
+        name = str(key).lstrip("?$")
+        if not _VAR_NAME.fullmatch(name):
+            raise InputError(f"not a SPARQL variable name: {key!r}")
+        if not isinstance(value, (URIRef, Literal)):
+            raise InputError(f"binding for ?{name} must be an IRI or a literal, not {value!r}")
+        out[name] = value
+    if out and shape.where is None:
+        raise InputError("bindings need a query with a WHERE clause")
+    return out
+
+
+def _with_values(sparql: str, shape: _QueryShape, bindings: Mapping[str, Node]) -> str:
+    """The query with a ``VALUES`` block for ``bindings`` opening its WHERE clause."""
+    if not bindings or shape.where is None:
+        return sparql
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(sparql_term(term) for term in bindings.values())
+    block = f" VALUES ({names}) {{ ({values}) }} "
+    return sparql[: shape.where] + block + sparql[shape.where :]
+
+
+def _with_prefixes(sparql: str, shape: _QueryShape) -> str:
+    """The query with a PREFIX line, just before its form keyword, for each of
+    :data:`QUERY_PREFIXES` it does not declare (for endpoints; pyoxigraph takes them as an
+    argument)."""
+    missing = [f"PREFIX {name}: <{iri}>\n" for name, iri in QUERY_PREFIXES.items() if name not in shape.declared]
+    return sparql[: shape.form] + "".join(missing) + sparql[shape.form :]
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (pyoxigraph validates IRIs and tags)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise InputError(f"not an RDF term: {term!r}")
+
+
+def _typed_literal(value: str, datatype: str | None, *, remote: bool) -> Literal:
+    """A non-language literal as the store API returns it.
+
+    ``^^xsd:string`` is dropped. For endpoint results (``remote``), the types pyoxigraph
+    folds into xsd:integer are folded too, and Virtuoso's booleans ``1``/``0`` become
+    ``true``/``false``, so that both backends answer identically.
+    """
+    if not datatype or datatype in (XSD_STRING, RDF_LANG_STRING):
+        return Literal(value)
+    if remote and datatype in DERIVED_INTEGERS:
+        datatype = XSD_INTEGER
+    elif remote and datatype == XSD_BOOLEAN:
+        value = {"1": "true", "0": "false"}.get(value, value)
+    return Literal(value, datatype=URIRef(datatype))
+
+
+class _FromOx:
+    """Converts pyoxigraph terms to rdflib ones, remembering what it converted.
+
+    Args:
+        remote: The terms come from an endpoint (see :func:`_typed_literal`).
+    """
+
+    def __init__(self, *, remote: bool = False) -> None:
+        self._cache: dict[Any, Node] = {}
+        self._remote = remote
+
+    def __call__(self, term: Any) -> Node:
+        found = self._cache.get(term)
+        if found is None:
+            found = self._cache[term] = self._convert(term)
+        return found
+
+    def _convert(self, term: Any) -> Node:
+        if isinstance(term, ox.NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return Literal(term.value, lang=term.language)
+            return _typed_literal(term.value, term.datatype.value, remote=self._remote)
+        raise StoreError(f"unsupported term from the store: {term!r}")
+
+
+def _from_json(term: Mapping[str, str]) -> Node:
+    """A term of a SPARQL 1.1 JSON result (or Virtuoso's ``typed-literal``) in rdflib."""
+    kind, value = term.get("type"), term.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        lang = term.get("xml:lang")
+        if lang:
+            return Literal(value, lang=lang)
+        return _typed_literal(value, term.get("datatype"), remote=True)
+    raise StoreError(f"unsupported term in SPARQL results: {dict(term)!r}")
+
+
+def _graph_of(triples: Iterable[Any], convert: _FromOx) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add((convert(triple.subject), convert(triple.predicate), convert(triple.object)))
+    return graph
+
+
+def _dataset_of(quads: Iterable[ox.Quad]) -> Dataset:
+    """An rdflib Dataset (union default graph) holding the given named-graph quads."""
+    dataset = Dataset(default_union=True)
+    convert = _FromOx()
+    contexts: dict[str, Graph] = {}
+    batch = []
+    for quad in quads:
+        name = quad.graph_name.value
+        context = contexts.get(name)
+        if context is None:
+            context = contexts[name] = dataset.graph(URIRef(name))
+        batch.append((convert(quad.subject), convert(quad.predicate), convert(quad.object), context))
+    dataset.addN(batch)
+    return dataset
+
+
+def _serialize(quads: Iterable[ox.Quad], fmt: str) -> bytes:
+    """Serialize named-graph quads with pyoxigraph.
+
+    Raises:
+        InputError: Unknown format.
+    """
+    try:
+        rdf_format, keeps_graphs = EXPORT_FORMATS[fmt.lower()]
+    except KeyError:
+        known = ", ".join(sorted(EXPORT_FORMATS))
+        raise InputError(f"unknown export format {fmt!r}; use one of {known}") from None
+    items: Iterable[Any] = quads if keeps_graphs else (quad.triple for quad in quads)
+    return ox.serialize(items, format=rdf_format, prefixes=EXPORT_PREFIXES) or b""
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+def _run_with_timeout(work: Callable[[float | None], _T], timeout: float | None) -> _T:
+    """Run ``work(deadline)``; past ``timeout`` seconds raise QueryTimeout.
+
+    pyoxigraph cannot cancel a query, but it releases the GIL while evaluating, so the
+    query runs in a daemon thread that is abandoned on timeout (it stops at the next row it
+    yields, since ``work`` checks the deadline, or when the engine finishes).
+    """
+    if timeout is None:
+        return work(None)
+    deadline = time.monotonic() + timeout
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work(deadline)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="airkg-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise QueryTimeout(f"query ran past {timeout:g} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _check_deadline(deadline: float | None, timeout: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise QueryTimeout(f"query ran past {timeout:g} s")
+
+
+# --------------------------------------------------------------------------- Oxigraph
+
+
+class OxigraphStore(Store):
+    """pyoxigraph's on-disk store (RocksDB) in a folder; one process may open it at a time.
+
+    Args:
+        path: The folder, created if missing; None for a throw-away in-memory store.
+        graph_prefix: The graphs this store manages (see the module docstring); None for all.
+
+    Raises:
+        StoreError: The folder cannot be opened (e.g. another process holds it).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, *, graph_prefix: str | None = DEFAULT_GRAPH_PREFIX) -> None:
+        self.path = Path(path) if path is not None else None
+        self.graph_prefix = graph_prefix
+        self._lock = threading.Lock()
+        try:
+            self._store: ox.Store | None = ox.Store(str(self.path)) if self.path else ox.Store()
+        except OSError as exc:
+            raise StoreError(f"cannot open the store in {self.path}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"OxigraphStore({str(self.path) if self.path else None!r})"
+
+    @property
+    def _db(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError(f"{self!r} is closed")
+        return self._store
+
+    def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
+        """Replace each graph whole in ONE RocksDB transaction: all or nothing.
+
+        Everything is converted and validated first. If none of the graphs exists yet the
+        quads go in with one transactional ``Store.extend``; otherwise one SPARQL UPDATE
+        (``DROP SILENT GRAPH`` + ``INSERT DATA`` per graph), which pyoxigraph also applies
+        as a single transaction. Either way a failure, even a crash, leaves the store as it
+        was. Writes from this object are serialized by a lock.
+        """
+        iris = [self._check_graph_iri(iri) for iri in graphs]
+        with self._lock:
+            if any(self._db.contains_named_graph(ox.NamedNode(iri)) for iri in iris):
+                self._write(self._update_text(graphs), update=True)
+            else:
+                self._write(self._quads(graphs), update=False)
+
+    @staticmethod
+    def _quads(graphs: Mapping[str, Graph]) -> list[ox.Quad]:
+        quads: list[ox.Quad] = []
+        cache: dict[Node, Any] = {}
+        for iri, graph in graphs.items():
+            name = ox.NamedNode(iri)
+            try:
+                for triple in graph:
+                    terms = [cache[t] if t in cache else cache.setdefault(t, _to_ox(t)) for t in triple]
+                    quads.append(ox.Quad(*terms, name))
+            except AirkgError:
+                raise
+            except Exception as exc:  # pyoxigraph's ValueError or a broken Graph
+                raise InputError(f"graph {iri} could not be read: {exc}") from exc
+        return quads
+
+    @staticmethod
+    def _update_text(graphs: Mapping[str, Graph]) -> str:
+        parts = []
+        for iri, graph in graphs.items():
+            name = sparql_iri(iri)
+            parts.append(f"DROP SILENT GRAPH {name}")
+            body = _ntriples(iri, graph).decode("utf-8")
+            if body:
+                parts.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}}} }}")
+        return " ;\n".join(parts)
+
+    def _write(self, payload: str | list[ox.Quad], *, update: bool) -> None:
+        try:
+            if update:
+                self._db.update(payload)  # type: ignore[arg-type]
+            else:
+                self._db.extend(payload)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise InputError(f"the store refused the data: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"writing to {self!r} failed: {exc}") from exc
+
+    def remove_graph(self, iri: str) -> bool:
+        name = ox.NamedNode(self._check_graph_iri(iri))
+        with self._lock:
+            if not self._db.contains_named_graph(name):
+                return False
+            exists = next(iter(self._db.quads_for_pattern(None, None, None, name)), None) is not None
+            try:
+                self._db.remove_graph(name)
+            except OSError as exc:
+                raise StoreError(f"removing {iri} from {self!r} failed: {exc}") from exc
+            return exists
+
+    def graph_iris(self) -> list[str]:
+        result = self._db.query(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        )
+        names = (row[0].value for row in result)  # type: ignore[union-attr]
+        return sorted(name for name in names if self._managed(name))
+
+    def query(self, sparql: str, bindings: Bindings | None = None, timeout: float | None = None) -> QueryResult:
+        try:
+            shape = _shape(sparql)
+        except QuerySyntaxError as ours:
+            raise self._engine_syntax_error(sparql) or ours from None
+        text = _with_values(sparql, shape, _check_bindings(bindings, shape))
+        return _run_with_timeout(lambda deadline: self._evaluate(text, shape, deadline, timeout), timeout)
+
+    @staticmethod
+    def _engine_syntax_error(sparql: str) -> QuerySyntaxError | None:
+        """pyoxigraph's own message for text that is not a query (parsed on an empty store)."""
+        try:
+            ox.Store().query(sparql)
+        except SyntaxError as exc:
+            return QuerySyntaxError(str(exc))
+        return None
+
+    def _evaluate(
+        self,
+        sparql: str,
+        shape: _QueryShape,
+        deadline: float | None,
+        timeout: float | None,
+    ) -> QueryResult:
+        try:
+            result = self._db.query(sparql, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult("ask", boolean=bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                return self._solutions(result, deadline, timeout)
+            return QueryResult(shape.kind, graph=_graph_of(result, _FromOx()))
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"reading {self!r} failed: {exc}") from exc
+
+    @staticmethod
+    def _solutions(result: ox.QuerySolutions, deadline: float | None, timeout: float | None) -> QueryResult:
+        names = [variable.value for variable in result.variables]
+        convert = _FromOx()
+        rows: list[dict[str, Node | None]] = []
+        for solution in result:
+            if len(rows) % 512 == 0:
+                _check_deadline(deadline, timeout)
+            rows.append({name: None if term is None else convert(term) for name, term in zip(names, solution)})
+        return QueryResult("select", vars=names, rows=rows)
+
+    def _managed_quads(self) -> Iterator[ox.Quad]:
+        for quad in self._db.quads_for_pattern(None, None, None, None):
+            if isinstance(quad.graph_name, ox.NamedNode) and self._managed(quad.graph_name.value):
+                yield quad
+
+    def triple_count(self) -> int:
+        if not self.graph_prefix:
+            return len(self._db)
+        return sum(1 for _ in self._managed_quads())
+
+    def dataset(self) -> Dataset:
+        return _dataset_of(self._managed_quads())
+
+    def export(self, fmt: str) -> bytes:
+        return _serialize(self._managed_quads(), fmt)
+
+    def close(self) -> None:
+        """Flush and release the folder (RocksDB's lock goes with the last reference)."""
+        store, self._store = self._store, None
+        if store is not None and self.path is not None:
+            try:
+                store.flush()
+            except OSError as exc:  # pragma: no cover - disk trouble on close
+                log.warning("flushing %s failed: %s", self.path, exc)
+
+
+# --------------------------------------------------------------------------- SPARQL endpoint
+
+_JSON_RESULTS = "application/sparql-results+json"
+_RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+_NTRIPLES = "application/n-triples"
+
+
+class SparqlEndpointStore(Store):
+    """Any SPARQL 1.1 endpoint: the Protocol for queries and updates, and the Graph Store
+    Protocol for whole-graph writes and reads when its URL is known.
+
+    Args:
+        url: The query endpoint, e.g. ``http://127.0.0.1:8890/sparql``.
+        update_url: The update endpoint; by default ``url``.
+        gsp_url: The Graph Store Protocol endpoint (``?graph=`` is added). None: derived
+            for Virtuoso (a URL ending in ``/sparql`` -> ``/sparql-graph-crud``, or
+            ``/sparql-graph-crud-auth`` when ``auth`` is given); ``""``: do not use GSP, write
+            with SPARQL UPDATE and read with CONSTRUCT.
+        auth: HTTP authentication for every request (Virtuoso's ``-auth`` endpoint wants
+            ``httpx.DigestAuth``).
+        graph_prefix: The graphs this store manages (see the module docstring); None for all,
+            Virtuoso's system graphs included.
+        http_timeout: Seconds for each HTTP exchange when no query timeout is given.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        update_url: str | None = None,
+        gsp_url: str | None = None,
+        auth: httpx.Auth | None = None,
+        graph_prefix: str | None = DEFAULT_GRAPH_PREFIX,
+        http_timeout: float = 300.0,
+    ) -> None:
+        self.url = url
+        self.update_url = update_url or url
+        self.gsp_url = _default_gsp_url(url, auth) if gsp_url is None else (gsp_url or None)
+        self.graph_prefix = graph_prefix
+        self._http_timeout = http_timeout
+        self._client: httpx.Client | None = httpx.Client(auth=auth, timeout=http_timeout)
+        self._virtuoso: bool | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SparqlEndpointStore({self.url!r})"
+
+    # -- HTTP
+
+    @property
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            raise StoreError(f"{self!r} is closed")
+        return self._client
+
+    def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange; transport failures become StoreError (or QueryTimeout)."""
+        limit = self._http_timeout if timeout is None else timeout + 5.0
+        try:
+            response = self._http.request(method, url, timeout=limit, **kwargs)
+        except httpx.TimeoutException as exc:
+            if timeout is not None:
+                raise QueryTimeout(f"query ran past {timeout:g} s") from exc
+            raise StoreError(f"SPARQL endpoint {url} did not answer within {limit:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"SPARQL endpoint {url} is unreachable: {exc}") from exc
+        if self._virtuoso is None:
+            self._virtuoso = "virtuoso" in response.headers.get("server", "").lower()
+        return response
+
+    def _is_virtuoso(self) -> bool:
+        if self._virtuoso is None:
+            self._send("POST", self.url, data={"query": "ASK {}"}, headers={"Accept": _JSON_RESULTS})
+        return bool(self._virtuoso)
+
+    # -- queries
+
+    def query(self, sparql: str, bindings: Bindings | None = None, timeout: float | None = None) -> QueryResult:
+        shape = _shape(sparql)
+        text = _with_prefixes(_with_values(sparql, shape, _check_bindings(bindings, shape)), shape)
+        data = {"query": text}
+        if shape.kind == "describe" and self._is_virtuoso():
+            data["query"] = 'DEFINE sql:describe-mode "CBD" ' + text
+        if timeout is not None and self._is_virtuoso():
+            data["timeout"] = str(max(1, int(timeout * 1000)))
+        accept = _JSON_RESULTS if shape.kind in ("select", "ask") else _RDF_ACCEPT
+        response = self._send("POST", self.url, data=data, headers={"Accept": accept}, timeout=timeout)
+        _raise_for_query(response, self.url, timeout)
+        if shape.kind in ("select", "ask"):
+            return _json_result(response)
+        return QueryResult(shape.kind, graph=_graph_of(_parse_rdf(response), _FromOx(remote=True)))
+
+    def _select(self, sparql: str) -> list[dict[str, Node | None]]:
+        return self.query(sparql).rows
+
+    def _prefix_filter(self, var: str) -> str:
+        if not self.graph_prefix:
+            return ""
+        return f"FILTER(STRSTARTS(STR({var}), {sparql_term(Literal(self.graph_prefix))}))"
+
+    def graph_iris(self) -> list[str]:
+        rows = self._select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._prefix_filter('?g')} }}")
+        return sorted(str(row["g"]) for row in rows if isinstance(row["g"], URIRef))
+
+    def triple_count(self) -> int:
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._prefix_filter('?g')} }}")
+        return int(rows[0]["n"]) if rows else 0  # type: ignore[arg-type]
+
+    def _count(self, iri: str) -> int:
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_iri(iri)} {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"]) if rows else 0  # type: ignore[arg-type]
+
+    # -- whole graphs
+
+    def _fetch(self, iri: str) -> list[ox.Triple]:
+        """A graph's triples, checked against its COUNT(*).
+
+        Raises:
+            StoreError: The endpoint failed or returned fewer triples than it holds.
+        """
+        expected = self._count(iri)
+        if expected == 0:
+            return []
+        if self.gsp_url:
+            response = self._send("GET", self.gsp_url, params={"graph": iri}, headers={"Accept": _NTRIPLES})
+            _raise_for_write(response, f"reading {iri}")
+        else:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {sparql_iri(iri)} {{ ?s ?p ?o }} }}"
+            response = self._send("POST", self.url, data={"query": query}, headers={"Accept": _RDF_ACCEPT})
+            _raise_for_query(response, self.url, None)
+        triples = _parse_rdf(response)
+        if len(triples) < expected:
+            raise StoreError(
+                f"{self.url} returned {len(triples)} of the {expected} triples of {iri}: results are capped "
+                "(Virtuoso: raise ResultSetMaxRows in [SPARQL] of virtuoso.ini)"
+            )
+        return triples
+
+    def _snapshot(self, iri: str) -> bytes | None:
+        """A graph's current content as N-Triples, None if it is empty: the rollback plan."""
+        triples = self._fetch(iri)
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else None
+
+    def _managed_quads(self) -> Iterator[ox.Quad]:
+        for iri in self.graph_iris():
+            name = ox.NamedNode(iri)
+            for triple in self._fetch(iri):
+                yield ox.Quad(triple.subject, triple.predicate, _canonical_ox(triple.object), name)
+
+    def dataset(self) -> Dataset:
+        return _dataset_of(self._managed_quads())
+
+    def export(self, fmt: str) -> bytes:
+        _serialize([], fmt)  # reject an unknown format before reading anything
+        return _serialize(self._managed_quads(), fmt)
+
+    def remove_graph(self, iri: str) -> bool:
+        name = sparql_iri(self._check_graph_iri(iri))
+        with self._lock:
+            if not self.query(f"ASK {{ GRAPH {name} {{ ?s ?p ?o }} }}").boolean:
+                return False
+            self._update(f"DROP SILENT GRAPH {name}")
+            return True
+
+    def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
+        """Replace each graph whole; on failure, restore what was there before.
+
+        What is guaranteed, honestly:
+
+        1. Every graph is serialized and validated before anything is sent: a malformed
+           term or a Graph that fails to iterate raises InputError and the endpoint is not
+           touched.
+        2. The current content of each target graph is read first (checked against its
+           ``COUNT(*)``) and kept in memory as the rollback plan.
+        3. The graphs are then written: one Graph Store ``PUT`` each (``DELETE`` for an
+           empty one) when a GSP URL is known, else ONE SPARQL UPDATE request with
+           ``DROP SILENT GRAPH`` + ``INSERT DATA`` per graph (atomic on transactional
+           servers such as Fuseki or Oxigraph; not on Virtuoso, and over ~5,000 triples
+           Virtuoso refuses it).
+        4. If a write fails, every graph written or attempted is put back from step 2 and
+           StoreError is raised ("... rolled back"). If the rollback fails too (the
+           endpoint died), StoreError says which graphs may be left half-written.
+
+        Not guaranteed: isolation (readers can see some graphs replaced and others not
+        yet, and Virtuoso shows a graph half-loaded while a PUT runs), and safety against
+        a concurrent writer between steps 2 and 4 (writes from this object are serialized
+        by a lock; other clients are not).
+        """
+        bodies = {self._check_graph_iri(iri): _ntriples(iri, graph) for iri, graph in graphs.items()}
+        with self._lock:
+            before = {iri: self._snapshot(iri) for iri in bodies}
+            attempted: list[str] = []
+            try:
+                self._write(bodies, attempted)
+            except AirkgError as exc:
+                self._roll_back(before, attempted, exc)
+
+    def _write(self, bodies: Mapping[str, bytes | None], attempted: list[str]) -> None:
+        if not self.gsp_url:
+            attempted.extend(bodies)
+            self._update(" ;\n".join(_replace_operations(bodies)))
+            return
+        for iri, body in bodies.items():
+            attempted.append(iri)
+            self._put(iri, body)
+
+    def _put(self, iri: str, body: bytes | None) -> None:
+        assert self.gsp_url
+        if body:
+            headers = {"Content-Type": _NTRIPLES}
+            response = self._send("PUT", self.gsp_url, params={"graph": iri}, content=body, headers=headers)
+        else:
+            response = self._send("DELETE", self.gsp_url, params={"graph": iri})
+            if response.status_code == 404:
+                return
+        _raise_for_write(response, f"writing {iri}")
+
+    def _update(self, update: str) -> None:
+        response = self._send("POST", self.update_url, data={"update": update})
+        _raise_for_write(response, "SPARQL UPDATE")
+
+    def _roll_back(self, before: Mapping[str, bytes | None], attempted: list[str], cause: AirkgError) -> None:
+        log.warning("replace_graphs failed (%s); restoring %d graph(s)", cause.detail, len(attempted))
+        try:
+            self._write({iri: before[iri] for iri in attempted}, [])
+        except AirkgError as exc:
+            raise StoreError(
+                f"{cause.detail}; rolling back also failed ({exc.detail}): these graphs may be "
+                f"half-written: {', '.join(attempted)}"
+            ) from cause
+        raise StoreError(f"{cause.detail}; rolled back, the store is as it was") from cause
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+def _canonical_ox(term: Any) -> Any:
+    """An endpoint's literal as pyoxigraph would have stored it (see :func:`_typed_literal`)."""
+    if not isinstance(term, ox.Literal) or term.language:
+        return term
+    datatype = term.datatype.value
+    if datatype in DERIVED_INTEGERS:
+        return ox.Literal(term.value, datatype=ox.NamedNode(XSD_INTEGER))
+    if datatype == XSD_BOOLEAN and term.value in ("1", "0"):
+        return ox.Literal("true" if term.value == "1" else "false", datatype=term.datatype)
+    return term
+
+
+def _default_gsp_url(url: str, auth: httpx.Auth | None) -> str | None:
+    parts = urlsplit(url)
+    if not parts.path.endswith("/sparql"):
+        return None
+    suffix = "-graph-crud-auth" if auth is not None else "-graph-crud"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + suffix, "", ""))
+
+
+def _replace_operations(bodies: Mapping[str, bytes | None]) -> Iterator[str]:
+    for iri, body in bodies.items():
+        name = sparql_iri(iri)
+        yield f"DROP SILENT GRAPH {name}"
+        if body:
+            yield f"INSERT DATA {{ GRAPH {name} {{\n{body.decode('utf-8')}}} }}"
+
+
+def _message(response: httpx.Response) -> str:
+    """The useful part of an error body: no HTML, no echo of the query, at most 500 chars."""
+    text = response.text
+    text = text.split("\n\nSPARQL query:", 1)[0]
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return (text or response.reason_phrase)[:500]
+
+
+def _raise_for_query(response: httpx.Response, url: str, timeout: float | None) -> None:
+    if response.headers.get("x-sql-state") == "S1TAT":
+        raise QueryTimeout(f"query ran past {timeout:g} s" if timeout else "query ran past the endpoint's limit")
+    if response.is_success:
+        return
+    message = _message(response)
+    if "estimated execution time" in message:
+        raise QueryTimeout(message)
+    if response.status_code == 400 or (response.status_code == 500 and " 37000 " in f" {message} "):
+        raise QuerySyntaxError(message)
+    raise StoreError(f"SPARQL endpoint {url} answered {response.status_code}: {message}")
+
+
+def _raise_for_write(response: httpx.Response, what: str) -> None:
+    if not response.is_success:
+        raise StoreError(f"{what} failed: {response.request.url} answered {response.status_code}: {_message(response)}")
+
+
+def _json_result(response: httpx.Response) -> QueryResult:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise StoreError(f"{response.request.url} did not answer SPARQL JSON: {response.text[:200]!r}") from exc
+    if "boolean" in body:
+        return QueryResult("ask", boolean=bool(body["boolean"]))
+    names = list(body.get("head", {}).get("vars", []))
+    rows = [
+        {name: _from_json(binding[name]) if name in binding else None for name in names}
+        for binding in body.get("results", {}).get("bindings", [])
+    ]
+    return QueryResult("select", vars=names, rows=rows)
+
+
+def _parse_rdf(response: httpx.Response) -> list[ox.Triple]:
+    """The triples of an RDF response (N-Triples, Turtle, ...), parsed by pyoxigraph."""
+    media_type = response.headers.get("content-type", _NTRIPLES).split(";")[0].strip()
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    if rdf_format is None:
+        raise StoreError(f"{response.request.url} answered {media_type}, not RDF")
+    try:
+        return [quad.triple for quad in ox.parse(response.content, format=rdf_format)]
+    except SyntaxError as exc:
+        raise StoreError(f"{response.request.url} answered malformed {media_type}: {exc}") from exc

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up everything airkg needs on a fresh Debian machine: a virtualenv with the project and its
+# test tools, and (with --system) the Debian packages the server-backed tests use.
+#
+# Usage: bash scripts/setup.sh [--system]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+if [ "${1:-}" = "--system" ]; then
+  need=()
+  command -v virtuoso-t >/dev/null || need+=(virtuoso-opensource)
+  command -v chromium >/dev/null || need+=(chromium)
+  if [ "${#need[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+    # Debian starts a system-wide Virtuoso on 0.0.0.0; the tests run a private one on loopback.
+    $sudo_cmd service virtuoso-opensource-7 stop >/dev/null 2>&1 || true
+  fi
+fi

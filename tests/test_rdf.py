@@ -1,0 +1,95 @@
+"""The built graph: SHACL conformance, a faithful round trip through every export format, one graph per plan."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from kg.rdf_building import AIRKG, OA, REGIONS_GRAPH, VOCABULARY_GRAPH, plan_graph_iri
+from kg.store import OxigraphStore
+from kg.validation import validate_graph
+
+
+def _union(dataset: Dataset) -> Graph:
+    union = Graph()
+    for graph in dataset.graphs():
+        union += graph
+    return union
+
+
+@pytest.mark.slow
+def test_built_graph_conforms_to_the_shapes(seed_store: OxigraphStore) -> None:
+    report = validate_graph(_union(seed_store.dataset()))
+    assert report.conforms, report.text[:3000]
+
+
+def test_a_broken_graph_does_not_conform(seed_store: OxigraphStore) -> None:
+    plan = URIRef("https://airkg.example.org/id/plan/000_aa781de31b5c5cff")
+    graph = Graph()
+    graph += seed_store.dataset().graph(plan_graph_iri("000_aa781de31b5c5cff"))
+    graph.remove((plan, URIRef("http://purl.org/dc/terms/title"), None))
+    report = validate_graph(graph)
+    assert not report.conforms and report.violations >= 1
+    assert "title" in report.text
+
+
+def test_one_named_graph_per_plan_plus_vocabularies_and_regions(seed_store: OxigraphStore) -> None:
+    iris = set(seed_store.graph_iris())
+    plans = {str(plan_graph_iri(stem)) for stem in ("000_aa781de31b5c5cff", "001_2b08b5de9d9ff43a",
+                                                    "002_833ca56d4879db5a", "003_922dca89c0e37589",
+                                                    "004_686603e2450627ea")}
+    assert iris == plans | {str(VOCABULARY_GRAPH), str(REGIONS_GRAPH)}
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_export_reparse_is_isomorphic_per_graph(seed_store: OxigraphStore, fmt: str) -> None:
+    original = seed_store.dataset()
+    reparsed = Dataset()
+    reparsed.parse(data=seed_store.export(fmt), format=fmt)
+    names = {g.identifier for g in original.graphs() if len(g)}
+    assert names == {g.identifier for g in reparsed.graphs() if len(g)}
+    for name in names:
+        left, right = original.graph(name), reparsed.graph(name)
+        if not isomorphic(left, right):
+            _, only_left, only_right = graph_diff(to_isomorphic(left), to_isomorphic(right))
+            pytest.fail(f"{name}: {len(only_left)} triples lost, {len(only_right)} gained, "
+                        f"e.g. {next(iter(only_left), None)} / {next(iter(only_right), None)}")
+
+
+def test_turtle_export_keeps_every_triple(seed_store: OxigraphStore) -> None:
+    reparsed = Graph().parse(data=seed_store.export("turtle"), format="turtle")
+    assert isomorphic(reparsed, _union(seed_store.dataset()))
+
+
+def test_jsonld_export_keeps_every_graph(seed_store: OxigraphStore) -> None:
+    reparsed = Dataset()
+    reparsed.parse(data=seed_store.export("jsonld"), format="json-ld")
+    assert isomorphic(_union(reparsed), _union(seed_store.dataset()))
+
+
+def test_every_span_in_the_graph_quotes_the_document(seed_store: OxigraphStore) -> None:
+    result = seed_store.query("""
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        PREFIX airkg: <https://airkg.example.org/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?start ?end ?exact ?text WHERE {
+          ?span a airkg:SourceSpan ; oa:start ?start ; oa:end ?end ; oa:exact ?exact ; dcterms:source ?doc .
+          ?doc airkg:fullText ?text .
+        }""")
+    assert len(result.rows) > 800
+    for row in result.rows:
+        assert str(row["text"])[int(row["start"]):int(row["end"])] == str(row["exact"])
+
+
+def test_facts_link_to_their_spans(seed_store: OxigraphStore) -> None:
+    result = seed_store.query("""
+        PREFIX airkg: <https://airkg.example.org/ontology#>
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        SELECT ?exact WHERE {
+          ?m airkg:path "2.1.2" ; airkg:partOfPlan <https://airkg.example.org/id/plan/001_2b08b5de9d9ff43a> ;
+             airkg:hasDeadline ?d .
+          ?d airkg:source/oa:exact ?exact .
+        } ORDER BY ?exact""")
+    assert [str(row["exact"]) for row in result.rows] == ["2023年3月底前", "2024年12月底前"]
+    assert AIRKG.hasDeadline and OA.exact and Literal  # namespaces in use
