@@ -1,0 +1,67 @@
+"""The airkg command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+
+def airkg(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_extract_json_has_the_documented_fields() -> None:
+    result = airkg("extract", str(SEEDS / "001_2b08b5de9d9ff43a.txt"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["title"] == "2023年空气质量改善进位行动细化措施实施方案"
+    measure = plan["measures"][0]
+    assert {"id", "number", "title", "text", "span", "agencies", "leaders", "deadlines", "pollutants", "sectors",
+            "targets"} <= set(measure)
+    assert measure["number"] == "1." and measure["title"] == "严格项目准入"
+    assert {"start", "end"} <= set(measure["span"])
+    assert measure["agencies"][0] == measure["agencies"][0] | {"name": "环评科", "role": "lead"}
+    assert {"name", "canonical", "role"} <= set(measure["agencies"][0])
+    assert measure["deadlines"][0] | {"date": "2023-03-01", "kind": "from", "text": "2023年3月起"} == measure["deadlines"][0]
+    assert all({"code", "basis"} <= set(p) for p in measure["pollutants"] + measure["sectors"])
+
+
+@pytest.mark.slow
+def test_build_reports_counts_per_plan_and_export_validates(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    built = airkg("build", "--store", store)
+    assert built.returncode == 0, built.stderr
+    assert "001_2b08b5de9d9ff43a.txt: 2023年空气质量改善进位行动细化措施实施方案 — 41 measures" in built.stdout
+    assert "5 plans loaded" in built.stdout
+    exported = airkg("export", "--format", "nquads", "--store", store)
+    assert exported.returncode == 0 and exported.stdout.count("\n") > 30000
+    removed = airkg("remove", "004_686603e2450627ea", "--store", store)
+    assert removed.returncode == 0, removed.stderr
+    again = airkg("remove", "004_686603e2450627ea", "--store", store)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "no plan" in again.stderr
+
+
+def test_malformed_sparql_is_one_line_and_status_2(tmp_path: Path) -> None:
+    result = airkg("sparql", "SELECT * WHERE {", "--store", str(tmp_path / "empty"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("airkg: malformed sparql:") and result.stderr.count("\n") == 1
+
+
+def test_extract_of_a_missing_file_is_one_line() -> None:
+    result = airkg("extract", "no-such-plan.txt")
+    assert result.returncode == 2 and result.stderr.strip() == "airkg: unreadable document: no-such-plan.txt: no such file"
+
+
+def test_evaluate_prints_scores_for_every_golden_file() -> None:
+    result = airkg("evaluate")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if " agencies " in line]
+    assert len(lines) >= 10
+    assert all(float(line.split()[4]) >= 0.95 for line in lines)
