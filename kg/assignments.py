@@ -24,7 +24,7 @@ _SHARED_SUFFIX = re.compile(
     r"(?:镇|乡|街道|区|县|市|旗)?(?:人民政府|政府|分局|支队|大队|管委会|办事处|局|厅|委|办|中心|站|科)$"
 )
 _LOCAL_GOVERNMENT = re.compile(r"^(各|\d+)(相关)?[省市县区镇乡]+$|^各(相关)?县（市、区）$")
-_PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）|\(((?:[^()]|\([^()]*\))*)\)|〔([^〔〕]*)〕")
+_PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）|\(((?:[^()]|\([^()]*\))*)\)|〔([^〔〕]*)〕|【([^【】]*)】")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。]")
 _ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role]] = [
     (re.compile(r"(负责落实|抓好落实|具体落实|组织落实|组织实施|落实)[\u4e00-\u9fff]{0,3}$"), Role.implementing),
@@ -36,14 +36,16 @@ _PLACE_UNITS = ("镇", "乡", "街道", "区", "县", "市", "旗")
 _PLACE_UNIT_PREFIX = re.compile(r"^(镇|乡|街道|区|县|市|旗)")
 _QUALIFIER_ROLES = {"牵头": Role.lead, "牵头单位": Role.lead, "配合": Role.support, "负责": Role.responsible}
 _BLANKET = re.compile(r"^以下(工作)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
-_LABEL_LINE = re.compile(
-    r"^[\s　]*(?P<label>责任领导|牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|参与单位|协办单位)[：:][\s　]*(?P<value>.*?)[\s　]*$",
-    re.M,
-)
 _LABEL_ROLES = {
-    "牵头单位": Role.lead, "牵头部门": Role.lead, "责任单位": Role.responsible, "责任部门": Role.responsible,
+    "牵头单位": Role.lead, "牵头部门": Role.lead, "主责单位": Role.lead, "主办单位": Role.lead,
+    "责任单位": Role.responsible, "责任部门": Role.responsible, "责任主体": Role.responsible,
     "配合单位": Role.support, "配合部门": Role.support, "参与单位": Role.support, "协办单位": Role.support,
+    "落实单位": Role.implementing, "实施主体": Role.implementing,
 }
+_LABELS = "|".join(["责任领导", *_LABEL_ROLES])
+_LABEL_LINE = re.compile(rf"^[\s　]*(?P<label>{_LABELS})[：:][\s　]*(?P<value>.*?)[\s　]*$", re.M)
+_LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABELS})[：:][\s　]*")
+_LABEL_CLAUSE = re.compile(rf"^(?P<label>{'|'.join(_LABEL_ROLES)})[：:][\s　]*")
 _COLUMN_ROLES = {"牵头单位": Role.lead, "牵头部门": Role.lead, "责任单位": Role.responsible,
                  "责任部门": Role.responsible, "配合单位": Role.support, "配合部门": Role.support}
 _SUBJECT = re.compile(r"(?:^|(?<=[。；\n]))[\s　]*(?P<names>[^，。；\n]{2,40}?)(?:负责|牵头)(?!同志|人|的)")
@@ -94,7 +96,7 @@ def assignments_from_cells(cells: dict[str, Span]) -> list[RawAssignment]:
 
 def _from_parentheses(text: str, offset: int, found: AssignmentsFound) -> None:
     for paren in _PAREN.finditer(text):
-        group = next(g for g in (1, 2, 3) if paren.group(g) is not None)
+        group = next(g for g in (1, 2, 3, 4) if paren.group(g) is not None)
         inner, inner_start = paren.group(group), paren.start(group)
         clauses = _role_clauses(inner, inner_start)
         if not clauses:
@@ -124,6 +126,11 @@ def _role_clauses(inner: str, inner_start: int) -> list[tuple[str, int]]:
 
 
 def _clause_assignments(clause: str, clause_start: int) -> list[RawAssignment]:
+    labelled = _LABEL_CLAUSE.match(clause)
+    if labelled:  # （牵头单位：市生态环境局；配合单位：市公安局）
+        assignments = _names_with_spans(clause[labelled.end():], clause_start + labelled.end(),
+                                        _LABEL_ROLES[labelled.group("label")])
+        return assignments if assignments and all(_is_agency(a.name) for a in assignments) else []
     for pattern, role in _ROLE_SUFFIXES:
         match = pattern.search(clause)
         if match is None:
@@ -147,14 +154,25 @@ def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_peo
     for line in _LABEL_LINE.finditer(text):
         block_start = line.start() if block_start is None else block_start
         block_end = line.end()
-        value, value_start = line.group("value"), offset + line.start("value")
-        if line.group("label") == "责任领导":
-            found.leaders.extend(_leader_names(value, value_start, known_people))
-        else:
-            found.assignments.extend(_names_with_spans(value, value_start, _LABEL_ROLES[line.group("label")]))
+        for label, value, value_start in _labelled_values(text, line.start("label"), line.end()):
+            if label == "责任领导":
+                found.leaders.extend(_leader_names(value, offset + value_start, known_people))
+            else:
+                found.assignments.extend(_names_with_spans(value, offset + value_start, _LABEL_ROLES[label]))
     if block_start is not None:
         found.label_block = Span(start=offset + block_start, end=offset + block_end,
                                  text=text[block_start:block_end])
+
+
+def _labelled_values(text: str, start: int, end: int) -> list[tuple[str, str, int]]:
+    """'牵头单位：市生态环境局　配合单位：市公安局' → one (label, value, value start) per label on the line."""
+    labels = list(_LABEL_IN_LINE.finditer(text, start, end))
+    values = []
+    for index, label in enumerate(labels):
+        value_end = labels[index + 1].start() if index + 1 < len(labels) else end
+        value = text[label.end():value_end].rstrip(" 　\t；;，,。")
+        values.append((label.group("label"), value, label.end()))
+    return values
 
 
 def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:

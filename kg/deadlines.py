@@ -90,6 +90,18 @@ def _year_from(m: re.Match[str], _: int):
     return DeadlineKind.from_, dt.date(int(m["year"]), 1, 1), None, None
 
 
+def _quarter_by(m: re.Match[str], year: int):
+    quarter = "一二三四".find(m["q"]) + 1 if m["q"] in "一二三四" else int(m["q"])
+    return DeadlineKind.by, _last_day(_year(m, year), quarter * 3), None, None
+
+
+def _half_year(m: re.Match[str], year: int):
+    y = _year(m, year)
+    if m["half"] == "上":
+        return DeadlineKind.by, dt.date(y, 6, 30), None, None
+    return DeadlineKind.during, dt.date(y, 7, 1), dt.date(y, 12, 31), None
+
+
 def _heating_season(m: re.Match[str], year: int):
     month, day = HEATING_SEASON_START
     return DeadlineKind.by, dt.date(_year(m, year), month, day), None, "采暖季 taken to start on 15 November"
@@ -112,6 +124,8 @@ _RULES: list[_Rule] = [
     _Rule(re.compile(rf"(?:自|从)?{_Y}(?P<month>\d{{1,2}})月(?:份)?(?:起|开始)"), _day_from),
     _Rule(re.compile(rf"(?:自|从)?(?P<month>\d{{1,2}})月(?:份)?起"), _day_from),
     _Rule(re.compile(rf"(?:{_Y})?采暖季{_BEFORE}"), _heating_season),
+    _Rule(re.compile(rf"(?:{_Y})?第(?P<q>[一二三四1-4])季度(?:末|底)?(?:{_BEFORE})?"), _quarter_by),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<half>[上下])半年(?:{_BEFORE})?"), _half_year),
     _Rule(re.compile(rf"{_Y}(?:年底|底|末)(?:{_BEFORE})?"), _year_by),
     _Rule(re.compile(rf"(?<![\d年])(?:年底|年末){_BEFORE}"), _year_by),
     _Rule(re.compile(rf"(?:到|至)(?P<year>\d{{4}})年(?![\d月度])"), _year_by),

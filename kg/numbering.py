@@ -44,7 +44,7 @@ class HeadingMatch:
 
 def chinese_to_int(numeral: str) -> int:
     """Convert 一 … 九十九 (and plain digits) to an int."""
-    if numeral.isascii() and numeral.isdigit():
+    if numeral.isdecimal():
         return int(numeral)
     if numeral in _CIRCLED:
         return _CIRCLED.index(numeral) + 1

@@ -643,6 +643,11 @@ def _graph_of(triples: Iterable[Any], convert: _FromOx) -> Graph:
     return graph
 
 
+def _ox_ntriples(quads: Iterable[ox.Quad]) -> str:
+    """Quads' triples as N-Triples, written by pyoxigraph (valid inside INSERT/DELETE DATA)."""
+    return (ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+
+
 def _dataset_of(quads: Iterable[ox.Quad]) -> Dataset:
     """An rdflib Dataset (union default graph) holding the given named-graph quads."""
     dataset = Dataset(default_union=True)
@@ -745,45 +750,64 @@ class OxigraphStore(Store):
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
         """Replace each graph whole in ONE RocksDB transaction: all or nothing.
 
-        Everything is converted and validated first. If none of the graphs exists yet the
-        quads go in with one transactional ``Store.extend``; otherwise one SPARQL UPDATE
-        (``DROP SILENT GRAPH`` + ``INSERT DATA`` per graph), which pyoxigraph also applies
-        as a single transaction. Either way a failure, even a crash, leaves the store as it
-        was. Writes from this object are serialized by a lock.
+        Every term is converted (and so validated) first. If none of the graphs exists yet,
+        the quads go in with one transactional ``Store.extend``. Otherwise each graph is
+        compared with what the store holds, and one SPARQL UPDATE, which pyoxigraph applies
+        as a single transaction, carries the differences: ``DELETE DATA`` of the quads that
+        went and ``INSERT DATA`` of the new ones (``DROP SILENT GRAPH`` + ``INSERT DATA`` when
+        a departing quad holds a blank node, which DELETE DATA cannot name). An unchanged
+        graph, the common case when plans are rebuilt, costs a read and no write. Either
+        way a failure, even a crash, leaves the store as it was. Writes from this object are
+        serialized by a lock.
         """
         iris = [self._check_graph_iri(iri) for iri in graphs]
+        new = self._quads(graphs)
         with self._lock:
             if any(self._db.contains_named_graph(ox.NamedNode(iri)) for iri in iris):
-                self._write(self._update_text(graphs), update=True)
+                operations = [op for iri, quads in new.items() for op in self._changes(iri, quads)]
+                if operations:
+                    self._write(" ;\n".join(operations), update=True)
             else:
-                self._write(self._quads(graphs), update=False)
+                self._write([quad for quads in new.values() for quad in quads], update=False)
 
     @staticmethod
-    def _quads(graphs: Mapping[str, Graph]) -> list[ox.Quad]:
-        quads: list[ox.Quad] = []
+    def _quads(graphs: Mapping[str, Graph]) -> dict[str, set[ox.Quad]]:
+        """Each graph's triples as pyoxigraph quads (pyoxigraph validates every term).
+
+        Raises:
+            InputError: A malformed term, or a Graph that failed to iterate.
+        """
+        out: dict[str, set[ox.Quad]] = {}
         cache: dict[Node, Any] = {}
         for iri, graph in graphs.items():
             name = ox.NamedNode(iri)
+            quads = out[iri] = set()
             try:
                 for triple in graph:
                     terms = [cache[t] if t in cache else cache.setdefault(t, _to_ox(t)) for t in triple]
-                    quads.append(ox.Quad(*terms, name))
+                    quads.add(ox.Quad(*terms, name))
             except AirkgError:
                 raise
             except Exception as exc:  # pyoxigraph's ValueError or a broken Graph
                 raise InputError(f"graph {iri} could not be read: {exc}") from exc
-        return quads
+        return out
 
-    @staticmethod
-    def _update_text(graphs: Mapping[str, Graph]) -> str:
-        parts = []
-        for iri, graph in graphs.items():
-            name = sparql_iri(iri)
-            parts.append(f"DROP SILENT GRAPH {name}")
-            body = _ntriples(iri, graph).decode("utf-8")
-            if body:
-                parts.append(f"INSERT DATA {{ GRAPH {name} {{\n{body}}} }}")
-        return " ;\n".join(parts)
+    def _changes(self, iri: str, quads: set[ox.Quad]) -> list[str]:
+        """The update operations turning the stored graph ``iri`` into ``quads``."""
+        name = ox.NamedNode(iri)
+        old = set(self._db.quads_for_pattern(None, None, None, name))
+        if old == quads:
+            return []
+        gone, added = old - quads, quads - old
+        operations = []
+        if any(isinstance(term, ox.BlankNode) for quad in gone for term in (quad.subject, quad.object)):
+            operations.append(f"DROP SILENT GRAPH <{iri}>")
+            added = quads
+        elif gone:
+            operations.append(f"DELETE DATA {{ GRAPH <{iri}> {{\n{_ox_ntriples(gone)}}} }}")
+        if added:
+            operations.append(f"INSERT DATA {{ GRAPH <{iri}> {{\n{_ox_ntriples(added)}}} }}")
+        return operations
 
     def _write(self, payload: str | list[ox.Quad], *, update: bool) -> None:
         try:
@@ -793,8 +817,8 @@ class OxigraphStore(Store):
                 self._db.extend(payload)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise InputError(f"the store refused the data: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"writing to {self!r} failed: {exc}") from exc
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"writing to {self!r} failed, nothing was written: {exc}") from exc
 
     def remove_graph(self, iri: str) -> bool:
         name = ox.NamedNode(self._check_graph_iri(iri))
