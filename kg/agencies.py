@@ -25,6 +25,8 @@ _ABBREVIATIONS = {
     "住房城乡建设厅": "住房和城乡建设厅", "住房城乡建设局": "住房和城乡建设局", "住房城乡建设部": "住房和城乡建设部",
     "市场监管局": "市场监督管理局", "市场监管总局": "国家市场监督管理总局", "应急厅": "应急管理厅", "应急局": "应急管理局",
     "城管局": "城市管理局", "人社局": "人力资源和社会保障局", "国家发展改革委": "国家发展和改革委员会",
+    "公安交警支队": "公安局交通警察支队", "公安局交警支队": "公安局交通警察支队", "交警支队": "公安局交通警察支队",
+    "公安交警大队": "公安局交通警察大队", "公安局交警大队": "公安局交通警察大队",
 }
 _BODY_EN = {
     "生态环境厅": "Department of Ecology and Environment", "生态环境局": "Bureau of Ecology and Environment",
@@ -117,9 +119,11 @@ def _jurisdiction_and_body(name: str, plan_region: RegionRef | None) -> tuple[Re
     first = name[0]
     if first in level_prefixes and plan_region is not None and len(name) > 2:
         return _region_at_level(plan_region, level_prefixes[first]), name[1:], False
+    if first == "局" and len(name) > 2:  # 局大气办: the plan's own bureau's 大气办
+        return plan_region, name[1:], False
     if plan_region is not None and plan_region.code != CHINA.code:
-        inside = [m for m in places.find(name, within=_province_of(plan_region).code, short_names=True) if m.start == 0]
-        if inside:
+        inside = places.find(name, within=_province_of(plan_region).code, short_names=True)
+        if inside:  # 济宁海关, 周村交警大队, 国网济宁供电公司: the name carries its place
             return inside[0].region, name, True
     if _NATIONAL.search(name) and not name.endswith(("营业部", "组织部")):
         return CHINA, name, True

@@ -69,6 +69,8 @@ class AssignmentsFound:
     leaders: list[tuple[str, Span]] = field(default_factory=list)
     label_block: Span | None = None
     """The 牵头单位：/责任单位： lines, when the measure has them."""
+    name_spans: list[Span] = field(default_factory=list)
+    """Where every agency name stands, repeats included."""
 
 
 def find_assignments(text: str, offset: int = 0, known_people: frozenset[str] = frozenset()) -> AssignmentsFound:
@@ -80,6 +82,7 @@ def find_assignments(text: str, offset: int = 0, known_people: frozenset[str] = 
     _from_parentheses(text, offset, found)
     _from_label_lines(text, offset, found, known_people)
     _from_subjects(text, offset, found)
+    found.name_spans = [a.span for a in found.assignments + found.blanket]
     found.assignments = _unique(found.assignments)
     return found
 

@@ -158,7 +158,7 @@ def _measure(text: str, node: Node, plan_id: str, region: RegionRef | None, year
         pollutants=pollutant_mentions,
         sectors=sector_mentions,
         targets=find_targets(span.text, span.start),
-        regions=_region_mentions(span, region),
+        regions=_region_mentions(span, region, found.name_spans),
     )
 
 
@@ -178,13 +178,26 @@ def _canonical(raw: RawAssignment, region: RegionRef | None, blanket: bool) -> A
     )
 
 
-def _region_mentions(span: Span, region: RegionRef | None) -> list[RegionMention]:
+def _region_mentions(span: Span, region: RegionRef | None, agency_spans: list[Span]) -> list[RegionMention]:
+    """Regions inside the plan's region that the measure names, outside agency names (兖州营业部).
+
+    Short names (秦都 for 秦都区) count for the level just below the plan's: a province plan's 临沂
+    is 临沂市, but its 泰山 (泰山区, inside a company name) is not matched.
+    """
     if region is None or region.level == Level.national:
         return []
     mentions: dict[str, RegionMention] = {}
     for match in gazetteer().find(span.text, within=region.code, short_names=True):
-        if match.region.code != region.code:
-            mention_span = Span(start=span.start + match.start, end=span.start + match.end,
-                                text=span.text[match.start:match.end])
-            mentions.setdefault(match.region.code, RegionMention(region=match.region, span=mention_span))
+        start, end = span.start + match.start, span.start + match.end
+        short = span.text[match.start:match.end] != match.region.name
+        if match.region.code == region.code or (short and _two_levels_below(match.region, region)):
+            continue
+        if any(a.start < end and start < a.end for a in agency_spans):
+            continue
+        mention_span = Span(start=start, end=end, text=span.text[match.start:match.end])
+        mentions.setdefault(match.region.code, RegionMention(region=match.region, span=mention_span))
     return list(mentions.values())
+
+
+def _two_levels_below(named: RegionRef, plan_region: RegionRef) -> bool:
+    return plan_region.level == Level.province and named.level in (Level.county, Level.district)

@@ -22,7 +22,7 @@ _UNITS = {
 _COMPARATORS = [
     (r"不高于|不超过|不得高于|不得超过|不大于|低于|降至|降到|下降到|降低到|控制在", "<="),
     (r"不低于|不少于|至少达到|不得低于|至少|高于|超过", ">="),
-    (r"下降|降低|减少|削减|压减", "decrease"),
+    (r"下降|降低|减少|削减|压减|降", "decrease"),
     (r"提高到|提升到|提高至|提升至|达到|达", "="),
     (r"提升|提高|增长|增加", "increase"),
 ]
@@ -31,35 +31,75 @@ _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=Tru
 _TARGET = re.compile(
     rf"(?:{_COMPARATOR})(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{_UNIT})(?P<qualifier>以上|以下|以内|左右)?"
 )
-_INDICATOR_START = re.compile(r"[，。；：,;:\n（）()]")
+_CLAUSE_BREAK = re.compile(r"[，。；：,;:\n]")
+_SENTENCE_BREAK = re.compile(r"[。；;\n]")
+# Where the subject of a clause ends and its predicate starts: 'PM2.5年均浓度|比2015年改善35%…'
+_PREDICATE_START = re.compile(r"(比(?![例率重])|较|在|由|从|持续|力争|要|应|须|必须|基本|全面)")
+_LIST_VALUE = re.compile(r"[和、及与](?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{units})")
 _QUALIFIED = {"以上": ">=", "以下": "<=", "以内": "<=", "左右": "about"}
+_LIST_VALUE = re.compile(_LIST_VALUE.pattern.replace("{units}", _UNIT))
 
 
 def find_targets(text: str, offset: int = 0) -> list[Target]:
-    """Every comparator + number + unit in ``text``, with the indicator before it."""
+    """Every comparator + number + unit in ``text``, with the indicator before it.
+
+    A number that qualifies a noun (降尘量高于7吨…的县, 含硫量超过0.5%的散煤) is a condition, not a
+    target. With 分别 (NOx、VOCs…分别不低于1.76万吨和0.57万吨) each value gets its pollutant in order.
+    """
     targets = []
     for match in _TARGET.finditer(text):
+        if _is_condition(text, match.end()):
+            continue
         indicator = _indicator(text, match.start())
         if not indicator:
             continue
-        pollutant = next(iter(pollutants().find(indicator)), None)
-        start, end = match.start() - len(indicator), match.end()
-        targets.append(Target(
-            indicator=indicator,
-            pollutant=pollutant[0] if pollutant else None,
-            comparator=_comparator(match),
-            value=Decimal(match.group("value")),
-            unit=match.group("unit"),
-            unit_code=_UNITS[match.group("unit")],
-            span=Span(start=offset + start, end=offset + end, text=text[start:end]),
-        ))
+        values = [(match.group("value"), match.group("unit"), match.end())]
+        named = [code for code, _ in pollutants().find(indicator)] or [None]
+        respectively = "分别" in text[max(0, match.start() - len(indicator) - 4):match.start()]
+        if respectively:
+            values += _listed_values(text, match.end())
+            if len(values) == 1:  # 二氧化硫、氮氧化物…分别下降30%: one value for each
+                values = values * len(named)
+        start = text.rfind(indicator, 0, match.start())
+        for index, (value, unit, end) in enumerate(values):
+            pollutant = named[index] if respectively and index < len(named) else named[0]
+            targets.append(Target(
+                indicator=indicator, pollutant=pollutant, comparator=_comparator(match),
+                value=Decimal(value), unit=unit, unit_code=_UNITS[unit],
+                span=Span(start=offset + start, end=offset + end, text=text[start:end]),
+            ))
     return targets
 
 
+def _is_condition(text: str, end: int) -> bool:
+    rest = text[end:end + 30]
+    clause = _CLAUSE_BREAK.split(rest, maxsplit=1)[0]
+    return "的" in clause
+
+
+def _listed_values(text: str, end: int) -> list[tuple[str, str, int]]:
+    values, position = [], end
+    while (found := _LIST_VALUE.match(text, position)) is not None:
+        values.append((found.group("value"), found.group("unit"), found.end()))
+        position = found.end()
+    return values
+
+
 def _indicator(text: str, comparator_start: int) -> str:
-    window = text[max(0, comparator_start - 40):comparator_start]
-    cut = max((m.end() for m in _INDICATOR_START.finditer(window)), default=0)
-    return window[cut:].strip()
+    """The subject before the comparator; when the clause has none (…持续下降，控制在54…), the previous
+    clause's subject, as far as its predicate ('PM2.5年均浓度' of 'PM2.5年均浓度比2015年改善…')."""
+    window = text[max(0, comparator_start - 60):comparator_start]
+    sentence = window[max((m.end() for m in _SENTENCE_BREAK.finditer(window)), default=0):]
+    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence)), default=0)
+    indicator = sentence[clause_start:].strip()
+    if len(indicator) >= 2:
+        subject = _PREDICATE_START.split(indicator, maxsplit=1)[0].strip()
+        return (subject if len(subject) >= 2 else indicator)[-40:]
+    first_clause = _CLAUSE_BREAK.split(sentence.strip(), maxsplit=1)[0]
+    subject = _PREDICATE_START.split(first_clause, maxsplit=1)[0].strip()
+    if len(subject) < 2 or subject == first_clause.strip():
+        return ""
+    return subject[-40:]
 
 
 def _comparator(match: re.Match[str]) -> str:
