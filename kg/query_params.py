@@ -1,0 +1,224 @@
+"""Parameter values of saved queries, as users type them, resolved to RDF terms.
+
+Each parameter type has a resolver turning text into one term: regions through the
+gazetteer (Chinese or pinyin English names, short names, six-digit codes), pollutants,
+sectors, agency types, roles, deadline kinds and bases through the SKOS schemes of
+``ontology/`` (code, Chinese or English label, case and ``-``/``_``/space blind), dates,
+integers and plain strings. Anything that does not resolve raises
+:class:`~kg.errors.InputError` saying what is accepted.
+
+>>> str(resolve_value("pollutant", "挥发性有机物"))
+'https://airkg.example.org/id/pollutant/VOCs'
+>>> str(resolve_value("region", "Shandong"))
+'https://airkg.example.org/id/region/370000'
+>>> resolve_value("date", "2023年6月30日").toPython()
+datetime.date(2023, 6, 30)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import XSD, Literal, URIRef
+from rdflib.namespace import SKOS
+from rdflib.term import Node
+
+from kg.errors import InputError
+from kg.models import Level, RegionRef
+from kg.regions import CHINA, english_label, gazetteer
+from kg.vocabulary import RES, vocabulary_graph
+
+#: Values meaning "leave this parameter open" (for parameters declared optional).
+ANY_VALUES = frozenset({"any", "*", "all", "全部", "任意"})
+
+_SCHEMES = {
+    "pollutant": "pollutants",
+    "sector": "sectors",
+    "agency_type": "agency-types",
+    "role": "roles",
+    "deadline_kind": "deadline-kinds",
+    "level": "levels",
+}
+_BASES = {"stated": ("stated", "明确", "文中明确"), "inferred": ("inferred", "推断", "推定")}
+_DATE_FORMS = (
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
+)
+_CHINA_ALIASES = ("中国", "全国", "中华人民共和国", "china", "nationwide")
+_EN_LEVEL_WORDS = re.compile(r" (Special Administrative Region|Autonomous Region|Autonomous Prefecture|Prefecture|"
+                             r"Province|City|League)$")
+
+
+def _normal(text: str) -> str:
+    """Case-, space-, ``-``- and ``_``-blind form of a name (ü as pinyin's v: Lüliang = Lvliang)."""
+    return re.sub(r"[\s_\-]+", " ", text.strip().casefold().replace("ü", "v")).strip()
+
+
+def _suggest(value: str, names: dict[str, str]) -> str:
+    """``did you mean …?`` naming what the closest known names (normalized -> shown) stand for."""
+    close = difflib.get_close_matches(_normal(value), list(names), n=3, cutoff=0.6)
+    shown = list(dict.fromkeys(names[name] for name in close))
+    return f"did you mean {' or '.join(shown)}? " if shown else ""
+
+
+# --------------------------------------------------------------------------- SKOS schemes
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    """One scheme's concepts: normalized label -> concept, and the codes to show in messages."""
+
+    kind: str
+    by_name: dict[str, URIRef]
+    codes: dict[URIRef, str]
+    shown: list[str]
+
+
+@cache
+def _scheme(kind: str) -> _Scheme:
+    graph = vocabulary_graph()
+    by_name: dict[str, URIRef] = {}
+    codes: dict[URIRef, str] = {}
+    shown = []
+    for concept in sorted(graph.subjects(SKOS.inScheme, RES[f"scheme/{_SCHEMES[kind]}"])):
+        code = codes[concept] = str(graph.value(concept, SKOS.notation) or str(concept).rsplit("/", 1)[-1])
+        zh = next((str(label) for label in graph.objects(concept, SKOS.prefLabel) if label.language == "zh"), "")
+        shown.append(f"{code} ({zh})" if zh else code)
+        names = [code, *(str(label) for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+                         for label in graph.objects(concept, p))]
+        for name in names:
+            by_name.setdefault(_normal(name), concept)
+    return _Scheme(kind, by_name, codes, shown)
+
+
+def _concept(kind: str, value: str) -> URIRef:
+    scheme = _scheme(kind)
+    found = scheme.by_name.get(_normal(value))
+    if found is None:
+        label = kind.replace("_", " ")
+        suggestions = {name: scheme.codes[concept] for name, concept in scheme.by_name.items()}
+        raise InputError(f"unknown {label} {value!r}; {_suggest(value, suggestions)}"
+                         f"use a code or a Chinese or English name: {', '.join(scheme.shown)}")
+    return found
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@cache
+def _english_region_names() -> dict[str, list[str]]:
+    """Normalized English (pinyin) names -> region codes: full labels for every region, and
+    the bare stem (``Shandong``, ``Jining``) for provinces and cities."""
+    names: dict[str, list[str]] = {}
+    for region in gazetteer().all():
+        label = english_label(region)
+        keys = {_normal(label)}
+        if region.level in (Level.province, Level.city):
+            keys.add(_normal(_EN_LEVEL_WORDS.sub("", label)))
+        for key in keys:
+            names.setdefault(key, []).append(region.code)
+    return names
+
+
+def _describe(code: str) -> str:
+    region = gazetteer().by_code(code)
+    parents = gazetteer().ancestors(code)
+    return f"{region.name} {code}" + (f" in {parents[0].name}" if parents else "")
+
+
+def resolve_region(value: str) -> RegionRef:
+    """The region a user means by ``value``: a code, a Chinese name (short names of provinces
+    and cities too: 山东, 济宁) or an English one (``Shandong``, ``Shandong Province``).
+
+    Raises:
+        InputError: No such region, or the name is shared by several (their codes are listed).
+    """
+    text = value.strip()
+    places = gazetteer()
+    if re.fullmatch(r"\d{6}", text):
+        try:
+            return places.by_code(text)
+        except KeyError:
+            raise InputError(f"no region has the code {text}") from None
+    if _normal(text) in _CHINA_ALIASES:
+        return CHINA
+    if re.search(r"[\u4e00-\u9fff]", text):
+        codes = places.codes_named(text)
+        found = places.resolve(text) if not codes else None
+        if found is not None:
+            return found
+    else:
+        codes = _english_region_names().get(_normal(text), [])
+    if len(codes) == 1:
+        return places.by_code(codes[0])
+    if codes:
+        raise InputError(f"region {value!r} is ambiguous: {'; '.join(map(_describe, codes))}; give its code")
+    raise InputError(f"unknown region {value!r}; use a Chinese name (山东省, 山东, 济宁市), an English one "
+                     "(Shandong, Shandong Province, Jining City), a six-digit code (370000) or China")
+
+
+# --------------------------------------------------------------------------- literals
+
+
+def _date(value: str) -> Literal:
+    for form in _DATE_FORMS:
+        match = form.fullmatch(value.strip())
+        if match:
+            try:
+                day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError as exc:
+                raise InputError(f"not a date: {value!r} ({exc})") from None
+            return Literal(day.isoformat(), datatype=XSD.date)
+    raise InputError(f"not a date: {value!r}; use YYYY-MM-DD (2023-06-30) or 2023年6月30日")
+
+
+def _integer(value: str) -> Literal:
+    if not re.fullmatch(r"[+-]?\d{1,9}", value.strip()):
+        raise InputError(f"not an integer: {value!r}")
+    return Literal(int(value.strip()))
+
+
+def _string(value: str) -> Literal:
+    if not value.strip():
+        raise InputError("an empty string is not a value")
+    return Literal(value.strip())
+
+
+def _basis(value: str) -> Literal:
+    for basis, names in _BASES.items():
+        if _normal(value) in names:
+            return Literal(basis)
+    raise InputError(f"unknown basis {value!r}; use stated (named in the text), inferred (implied by a "
+                     "sector it names) or any")
+
+
+_RESOLVERS: dict[str, Callable[[str], Node]] = {
+    "region": lambda value: RES[f"region/{resolve_region(value).code}"],
+    **{kind: (lambda value, kind=kind: _concept(kind, value)) for kind in _SCHEMES},
+    "basis": _basis,
+    "date": _date,
+    "integer": _integer,
+    "string": _string,
+}
+
+#: The parameter types a saved query may declare.
+PARAM_TYPES: tuple[str, ...] = tuple(_RESOLVERS)
+
+
+def resolve_value(kind: str, value: str) -> Node:
+    """The RDF term for ``value`` read as a parameter of type ``kind``.
+
+    Args:
+        kind: One of :data:`PARAM_TYPES`.
+        value: The text the user gave.
+
+    Raises:
+        InputError: The value does not resolve; the message says what is accepted.
+    """
+    return _RESOLVERS[kind](value)
