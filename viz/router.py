@@ -1,0 +1,121 @@
+"""The graph view as a FastAPI router: ``/graph`` (page), ``/graph/data`` (JSON), ``/graph/static/…``.
+
+Include it in any app whose ``app.state.store`` holds an open :class:`~kg.store.Store`
+(``app.include_router(viz.router.router)``); override :func:`get_store` to supply the store otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import networkx as nx
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from kg.errors import AirkgError, InputError, NotFound, StoreError
+from kg.store import Store
+from viz.filters import GraphFilter
+from viz.form import FormChoices, form_choices
+from viz.render import SERVED_CSP, STATIC, Links, payload, render_page
+from viz.view import View, build_view
+
+router = APIRouter(tags=["graph"])
+
+#: Seconds the filter form's choices (plans, concepts, agency and region suggestions) are reused.
+CHOICES_TTL = 120.0
+
+#: The files ``/graph/static/`` serves; nothing else is reachable through it.
+STATIC_FILES = {
+    "vis-network.min.js": "text/javascript",
+    "vis-network.min.css": "text/css",
+    "vis-network.LICENSE.txt": "text/plain",
+    "graph.js": "text/javascript",
+    "graph.css": "text/css",
+}
+
+
+def get_store(request: Request) -> Store:
+    """The app's open store (``app.state.store``)."""
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise StoreError("this app has no store (app.state.store)")
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def graph_filter(
+    plan: Annotated[str | None, Query(description="Plan id, IRI or part of its title.")] = None,
+    region: Annotated[str | None, Query(description="Region name, code or IRI; sub-regions included.")] = None,
+    pollutant: Annotated[str | None, Query(description="Pollutant code, label or IRI (stated or inferred).")] = None,
+    sector: Annotated[str | None, Query(description="Sector code, label or IRI; narrower sectors included.")] = None,
+    agency: Annotated[str | None, Query(description="Agency name (or part of it), id or IRI.")] = None,
+    role: Annotated[str | None, Query(description="lead, responsible, support or implementing.")] = None,
+    due_from: Annotated[str | None, Query(description="Deadlines ending on or after: YYYY[-MM[-DD]].")] = None,
+    due_to: Annotated[str | None, Query(description="Deadlines starting on or before: YYYY[-MM[-DD]].")] = None,
+    focus: Annotated[str | None, Query(description="Draw this entity's neighbourhood (IRI or id).")] = None,
+    depth: Annotated[int, Query(description="Steps out from focus: 1 or 2.")] = 1,
+    nodes: Annotated[list[str] | None, Query(description="Draw these entities (IRIs or ids), repeated.")] = None,
+    limit: Annotated[int | None, Query(description="Most nodes to draw (10–2000); past it, summarise.")] = None,
+) -> dict[str, Any]:
+    return {"plan": plan, "region": region, "pollutant": pollutant, "sector": sector, "agency": agency,
+            "role": role, "due_from": due_from, "due_to": due_to, "focus": focus, "depth": depth, "nodes": nodes,
+            "limit": limit}
+
+
+FilterDep = Annotated[dict[str, Any], Depends(graph_filter)]
+
+
+def cached_choices(request: Request, store: Store) -> FormChoices:
+    """The form's choices, read again when a plan is added or removed, else every :data:`CHOICES_TTL` s."""
+    key = (id(store), tuple(store.graph_iris()))
+    cached = getattr(request.app.state, "viz_form_choices", None)
+    now = time.monotonic()
+    if cached is not None and cached[0] == key and now - cached[1] < CHOICES_TTL:
+        return cached[2]
+    choices = form_choices(store)
+    request.app.state.viz_form_choices = (key, now, choices)
+    return choices
+
+
+@router.get("/graph", response_class=HTMLResponse, summary="The interactive graph")
+def graph_page(request: Request, store: StoreDep, raw: FilterDep) -> HTMLResponse:
+    """The interactive graph of plans, measures, agencies, pollutants, sectors, deadlines and regions."""
+    status = 200
+    try:
+        view = build_view(store, GraphFilter.parse(**raw))
+    except (InputError, NotFound) as error:
+        status = error.status
+        view = _error_view(raw, error)
+    html = render_page(view, Links(), cached_choices(request, store))
+    return HTMLResponse(html, status_code=status, headers={"Content-Security-Policy": SERVED_CSP})
+
+
+@router.get("/graph/data", summary="The graph as vis-network nodes and edges")
+def graph_data(store: StoreDep, raw: FilterDep) -> JSONResponse:
+    """The nodes and edges ``/graph`` draws for the same parameters, with its notices, as JSON."""
+    view = build_view(store, GraphFilter.parse(**raw))
+    body = payload(view, Links())
+    body.update(notices=view.notices, aggregated=view.aggregated, measure_count=view.measure_count)
+    return JSONResponse(body)
+
+
+@router.get("/graph/static/{name}", include_in_schema=False)
+def graph_static(name: str) -> FileResponse:
+    """vis-network and the page's own script and style (the page loads nothing from elsewhere)."""
+    if name not in STATIC_FILES:
+        raise NotFound(f"no static file {name!r}")
+    return FileResponse(STATIC / name, media_type=STATIC_FILES[name],
+                        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+def _error_view(raw: dict[str, Any], error: AirkgError) -> View:
+    """An empty view that shows the form again with the error, keeping the values that parse."""
+    try:
+        kept = GraphFilter.parse(**{**raw, "focus": None, "nodes": None, "role": None, "due_from": None,
+                                    "due_to": None, "depth": 1, "limit": None})
+    except InputError:
+        kept = GraphFilter.parse()
+    return View(nx.MultiDiGraph(), kept, notices=[f"{error.title}: {error.detail}"])
