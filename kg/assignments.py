@@ -37,7 +37,7 @@ _PLACE_UNIT_PREFIX = re.compile(r"^(镇|乡|街道|区|县|市|旗)")
 _QUALIFIER_ROLES = {"牵头": Role.lead, "牵头单位": Role.lead, "配合": Role.support, "负责": Role.responsible}
 _BLANKET = re.compile(r"^以下(工作)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
 _LABEL_ROLES = {
-    "牵头单位": Role.lead, "牵头部门": Role.lead, "主责单位": Role.lead, "主办单位": Role.lead,
+    "牵头单位": Role.lead, "牵头部门": Role.lead, "主责单位": Role.lead,
     "责任单位": Role.responsible, "责任部门": Role.responsible, "责任主体": Role.responsible,
     "配合单位": Role.support, "配合部门": Role.support, "参与单位": Role.support, "协办单位": Role.support,
     "落实单位": Role.implementing, "实施主体": Role.implementing,

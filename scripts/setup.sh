@@ -17,6 +17,8 @@ if [ "${1:-}" = "--system" ]; then
   need=()
   command -v virtuoso-t >/dev/null || need+=(virtuoso-opensource)
   command -v chromium >/dev/null || need+=(chromium)
+  # a CJK font for the tests that print plans to PDF (tests/document_formats.py)
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
   if [ "${#need[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
