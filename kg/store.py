@@ -4,10 +4,14 @@ Two backends sit behind one API (:class:`Store`), chosen by :func:`open_store`:
 
 * :class:`OxigraphStore` (the default): pyoxigraph's RocksDB-backed ``Store(path)`` in a
   folder, no server needed. pyoxigraph is used directly and terms are converted to rdflib
-  at the boundary, rather than through oxrdflib's rdflib store: ``bench/store_backends.py``
-  measured oxrdflib slower on every load and query (it routes each added triple through
-  rdflib's ``Store.add`` events and converts every term on each call); the figures are in
-  ``BENCHMARKS.md`` under "Store backends".
+  at the boundary, rather than through oxrdflib's rdflib store. ``bench/store_backends.py``
+  (figures in ``BENCHMARKS.md``, "Store backends") found queries the same on both, as
+  they run the same engine and convert the same terms, while loading costs 1.2-1.4x and
+  an unchanged rebuild 3.8-4.6x more CPU through oxrdflib (rdflib's ``remove_graph`` +
+  ``addN``, with a Python event per triple). Only replacing 1M quads with different ones
+  in one call is cheaper there (0.7x), because it is not one transaction. Going direct
+  gives what oxrdflib lacks: one transaction per replace (its ``commit``/``rollback`` are
+  no-ops), timeouts, and plain literals without ``^^xsd:string``.
 * :class:`SparqlEndpointStore`: any SPARQL 1.1 endpoint (query, update and, when known, the
   Graph Store Protocol), chosen by an ``http://`` or ``https://`` location. It is tested
   against Virtuoso 7 as Debian ships it (``scripts/virtuoso.sh``).
@@ -45,6 +49,9 @@ Virtuoso 7.2.5 quirks met on the way (all handled here or in ``scripts/virtuoso.
   ``scripts/virtuoso.sh``) and ``/sparql-graph-crud-auth`` (HTTP *digest* auth, dba/dba).
   Both work; the anonymous one is the default, the authenticated one is used when the
   location carries ``user:password@``. ``GET`` of a missing graph answers 404.
+* A Graph Store ``PUT`` ignores Content-Type and sniffs the body: N-Triples with a long
+  Chinese literal (~130 KB) is refused as "unsupported type text/plain" (500). Bodies are
+  sent as Turtle that starts with an ``@prefix`` line, which it recognises.
 * ``DESCRIBE`` without FROM returns nothing unless ``DEFINE sql:describe-mode "CBD"`` is
   given; it is prepended for Virtuoso.
 * A ``timeout`` parameter (milliseconds) makes it an "anytime query": HTTP 200 with partial
@@ -58,8 +65,18 @@ Virtuoso 7.2.5 quirks met on the way (all handled here or in ``scripts/virtuoso.
   triples -- done"); syntax errors are HTTP 400 ``text/plain`` "Virtuoso 37000 Error SP030",
   followed by an echo of the query (dropped from our messages); it echoes queries with a
   ``define sql:big-data-const 0`` it added itself.
-* It accepts updates in the ``query`` parameter, so :meth:`Store.query` refuses any text
-  with an update keyword (or SERVICE) before it is sent.
+* It runs updates sent in the ``query`` parameter (``query=INSERT DATA {...}`` answers 200
+  and inserts), so :meth:`Store.query` refuses any text with an update keyword (or
+  SERVICE) before it is sent.
+* Values: ``"true"^^xsd:boolean`` comes back as ``"1"`` (mapped back to ``true``);
+  ``xsd:nonNegativeInteger``/``xsd:int``... are kept, while pyoxigraph stores every derived
+  integer type as ``xsd:integer``: endpoint results are folded the same way so both
+  backends answer alike (so a SHACL ``sh:datatype xsd:nonNegativeInteger`` cannot hold on
+  :meth:`Store.dataset`, on either backend). Decimals come back canonical (``35.50`` ->
+  ``35.5``, ``1.0`` -> ``1``) and language tags lower-cased, as from pyoxigraph.
+* It predefines many prefixes (``rdfs:``, ``xsd:``, ``owl:``, ``skos:``) but not all we use
+  (``dcterms:``, ``airkg:``); the missing ones of :data:`QUERY_PREFIXES` are declared in
+  the text sent, so a query means the same on both backends.
 
 Remote writes are *not* atomic in the database sense; see
 :meth:`SparqlEndpointStore.replace_graphs` for exactly what is guaranteed.
@@ -70,10 +87,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -91,8 +109,10 @@ from kg.errors import (
     InputError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooLarge,
     StoreError,
 )
+from kg.sparql_guard import PreciseSyntaxError, check_read_only
 
 __all__ = [
     "DEFAULT_GRAPH_PREFIX",
@@ -215,6 +235,26 @@ class Store(ABC):
             StoreError: The store failed while writing.
         """
 
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
+        """Replace each graph of ``graphs`` whole with its quads in the N-Quads file ``source``.
+
+        For loads too big for :meth:`replace_graphs` (a national corpus, see
+        ``kg.loading.bulk_load_files``): no rdflib term is made on the way, and the embedded store
+        uses pyoxigraph's bulk loader. A graph of ``graphs`` the file does not hold is removed;
+        graphs not named are left alone. This default reads the file into rdflib graphs and calls
+        :meth:`replace_graphs`.
+
+        Args:
+            source: An N-Quads file (UTF-8) whose every quad is in one of ``graphs``.
+            graphs: The IRIs of the graphs replaced.
+
+        Raises:
+            InputError: The file does not parse, or holds a quad outside ``graphs``; nothing was
+                written.
+            StoreError: The store failed while writing.
+        """
+        self.replace_graphs(_graphs_of_nquads(source, graphs))
+
     @abstractmethod
     def remove_graph(self, iri: str) -> bool:
         """Remove one named graph.
@@ -236,8 +276,12 @@ class Store(ABC):
         sparql: str,
         bindings: Bindings | None = None,
         timeout: float | None = None,
+        max_rows: int | None = None,
     ) -> QueryResult:
         """Run a read-only SPARQL query over the union of all named graphs.
+
+        Every query first passes :func:`kg.sparql_guard.check_read_only` (parsed before it
+        runs: no update, no SERVICE, FROM only of this store's graphs).
 
         Args:
             sparql: A SELECT, ASK, CONSTRUCT or DESCRIBE query. The prefixes of
@@ -251,11 +295,13 @@ class Store(ABC):
                 variable ?s in its SELECT projection"), and VALUES gives both backends
                 the same semantics.
             timeout: Seconds before :class:`~kg.errors.QueryTimeout`; None for no limit.
+            max_rows: Most solutions (or triples) a result may hold; None for no cap.
 
         Raises:
             QuerySyntaxError: The query does not parse (the engine's message).
-            ForbiddenQuery: The text holds an update or SERVICE.
+            ForbiddenQuery: The text holds an update, SERVICE or a FROM naming a remote graph.
             QueryTimeout: The timeout passed.
+            QueryTooLarge: The result has more than ``max_rows`` rows or triples.
             StoreError: The store could not be read or reached.
         """
 
@@ -390,6 +436,30 @@ def sparql_term(term: Node) -> str:
     raise InputError(f"not an RDF term: {term!r}")
 
 
+def _quads_by_graph(source: str | os.PathLike[str], graphs: Collection[str]) -> dict[str, list[ox.Triple]]:
+    """The triples of an N-Quads file per graph, every graph of ``graphs`` a key (empty if absent).
+
+    Raises:
+        InputError: The file does not parse, or holds a quad outside ``graphs``.
+    """
+    found: dict[str, list[ox.Triple]] = {iri: [] for iri in graphs}
+    try:
+        for quad in ox.parse(path=source, format=ox.RdfFormat.N_QUADS):
+            name = quad.graph_name
+            triples = found.get(name.value) if isinstance(name, ox.NamedNode) else None
+            if triples is None:
+                raise InputError(f"{source} holds a quad outside the graphs to replace: {quad}")
+            triples.append(quad.triple)
+    except (SyntaxError, OSError) as exc:
+        raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
+    return found
+
+
+def _graphs_of_nquads(source: str | os.PathLike[str], graphs: Collection[str]) -> dict[str, Graph]:
+    convert = _FromOx()
+    return {iri: _graph_of(triples, convert) for iri, triples in _quads_by_graph(source, graphs).items()}
+
+
 def _ntriples(iri: str, graph: Graph) -> bytes:
     """A graph as N-Triples (UTF-8), every term validated.
 
@@ -462,20 +532,35 @@ class _QueryShape:
 def _shape(sparql: str) -> _QueryShape:
     """Find the query form and the WHERE clause; refuse updates and SERVICE.
 
+    The parse-based guard (:func:`~kg.sparql_guard.check_read_only`) decides first; a scan of the
+    tokens for update keywords and SERVICE is a second, independent check, and also what refuses
+    text the guard cannot parse but which holds such a keyword (``SELECT … ; CLEAR ALL``).
+
     Raises:
-        QuerySyntaxError: No SELECT, ASK, CONSTRUCT or DESCRIBE where one must be.
-        ForbiddenQuery: An update keyword or SERVICE outside strings, IRIs and comments.
+        QuerySyntaxError: Not a query; no SELECT, ASK, CONSTRUCT or DESCRIBE where one must be.
+        ForbiddenQuery: An update, SERVICE, or a FROM naming a graph elsewhere.
     """
     tokens = _tokens(sparql)
-    for token in tokens:
-        if token.kind == "word" and token.text.upper() in _FORBIDDEN_WORDS:
-            raise ForbiddenQuery(f"{token.text.upper()} is not allowed in a query")
+    try:
+        check_read_only(sparql, tuple(QUERY_PREFIXES.items()), DEFAULT_GRAPH_PREFIX)
+    except ForbiddenQuery:
+        raise
+    except QuerySyntaxError:
+        _refuse_keywords(tokens)
+        raise
+    _refuse_keywords(tokens)
     index = _form_index(tokens)
     kind: QueryKind = tokens[index].text.lower()  # type: ignore[assignment]
     declared = frozenset(
         tokens[i + 1].text.rstrip(":") for i in range(index) if tokens[i].text.upper() == "PREFIX"
     )
     return _QueryShape(kind, tokens[index].start, _where_offset(tokens, index), declared)
+
+
+def _refuse_keywords(tokens: list[_Token]) -> None:
+    for token in tokens:
+        if token.kind == "word" and token.text.upper() in _FORBIDDEN_WORDS:
+            raise ForbiddenQuery(f"{token.text.upper()} is not allowed: queries are read-only and never fetch remote data")
 
 
 def _form_index(tokens: list[_Token]) -> int:
@@ -697,6 +782,10 @@ def _run_with_timeout(work: Callable[[float | None], _T], timeout: float | None)
     def target() -> None:
         try:
             box["value"] = work(deadline)
+        except AirkgError as exc:
+            # Dropped here, not in the caller's thread: the traceback's frames hold pyoxigraph
+            # results, which may only be freed by the thread that made them.
+            box["error"] = exc.with_traceback(None)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             box["error"] = exc
 
@@ -708,6 +797,18 @@ def _run_with_timeout(work: Callable[[float | None], _T], timeout: float | None)
     if "error" in box:
         raise box["error"]
     return box["value"]
+
+
+def _too_large(max_rows: int, what: str) -> str:
+    return f"the result has more than {max_rows} {what}, the most this server returns; add a LIMIT"
+
+
+def _capped(items: Iterable[_T], max_rows: int | None) -> Iterator[_T]:
+    """The items, raising QueryTooLarge past ``max_rows`` of them."""
+    for count, item in enumerate(items):
+        if max_rows is not None and count >= max_rows:
+            raise QueryTooLarge(_too_large(max_rows, "triples"))
+        yield item
 
 
 def _check_deadline(deadline: float | None, timeout: float | None) -> None:
@@ -820,6 +921,54 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"writing to {self!r} failed, nothing was written: {exc}") from exc
 
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
+        """Replace the graphs with pyoxigraph's bulk loader: 2-4x faster than one transaction and in
+        bounded memory (``BENCHMARKS.md``, "Build").
+
+        Not one transaction, as the bulk loader has none: the graphs that exist are copied to a
+        temporary file and dropped, then the file is loaded. If loading fails (a syntax error, a
+        quad outside ``graphs``, a disk error), whatever was loaded is removed and the copies are
+        put back, so the store is as it was; a crash half-way can leave ``graphs`` half-loaded.
+        """
+        iris = [self._check_graph_iri(iri) for iri in graphs]
+        names = [ox.NamedNode(iri) for iri in iris]
+        with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch:
+            before = {name.value for name in self._db.named_graphs() if isinstance(name, ox.NamedNode)}
+            existing = [name for name in names if name.value in before]
+            backup = Path(scratch) / "before.nq"
+            self._copy_graphs(existing, backup)
+            try:
+                if existing:
+                    self._db.update(" ;\n".join(f"DROP SILENT GRAPH <{name.value}>" for name in existing))
+                self._db.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+                self._check_bulk_loaded(set(iris), before)
+            except (AirkgError, SyntaxError, OSError) as exc:
+                self._undo_bulk_load(names, before, backup)
+                if isinstance(exc, AirkgError):
+                    raise
+                if isinstance(exc, SyntaxError):
+                    raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
+                raise StoreError(f"bulk loading into {self!r} failed: {exc}") from exc
+
+    def _copy_graphs(self, names: list[ox.NamedNode], target: Path) -> None:
+        with target.open("wb") as out:
+            for name in names:
+                ox.serialize(self._db.quads_for_pattern(None, None, None, name), out, format=ox.RdfFormat.N_QUADS)
+
+    def _check_bulk_loaded(self, wanted: set[str], before: set[str]) -> None:
+        """Refuse quads the bulk load put outside ``wanted`` (in the default graph or another graph)."""
+        stray = [name for name in self._db.named_graphs()
+                 if not (isinstance(name, ox.NamedNode) and (name.value in wanted or name.value in before))]
+        if stray or next(iter(self._db.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+            raise InputError(f"the N-Quads hold quads outside the graphs to replace ({', '.join(map(str, stray[:3])) or 'the default graph'})")
+
+    def _undo_bulk_load(self, names: list[ox.NamedNode], before: set[str], backup: Path) -> None:
+        for name in [*names, *(n for n in self._db.named_graphs() if not (isinstance(n, ox.NamedNode) and n.value in before))]:
+            self._db.remove_graph(name)
+        self._db.clear_graph(ox.DefaultGraph())
+        if backup.stat().st_size:
+            self._db.bulk_load(path=str(backup), format=ox.RdfFormat.N_QUADS)
+
     def remove_graph(self, iri: str) -> bool:
         name = ox.NamedNode(self._check_graph_iri(iri))
         with self._lock:
@@ -839,17 +988,31 @@ class OxigraphStore(Store):
         names = (row[0].value for row in result)  # type: ignore[union-attr]
         return sorted(name for name in names if self._managed(name))
 
-    def query(self, sparql: str, bindings: Bindings | None = None, timeout: float | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
         try:
             shape = _shape(sparql)
+        except PreciseSyntaxError:
+            raise
         except QuerySyntaxError as ours:
             raise self._engine_syntax_error(sparql) or ours from None
         text = _with_values(sparql, shape, _check_bindings(bindings, shape))
-        return _run_with_timeout(lambda deadline: self._evaluate(text, shape, deadline, timeout), timeout)
+        return _run_with_timeout(lambda deadline: self._evaluate(text, shape, deadline, timeout, max_rows), timeout)
 
     @staticmethod
     def _engine_syntax_error(sparql: str) -> QuerySyntaxError | None:
-        """pyoxigraph's own message for text that is not a query (parsed on an empty store)."""
+        """pyoxigraph's own message for text that is not a query (parsed on an empty store).
+
+        pyoxigraph runs SERVICE while parsing, before any row is read, so text that holds the
+        word anywhere (even where the guard could not parse it) is never given to it.
+        """
+        if "service" in sparql.lower():
+            return None
         try:
             ox.Store().query(sparql)
         except SyntaxError as exc:
@@ -862,27 +1025,32 @@ class OxigraphStore(Store):
         shape: _QueryShape,
         deadline: float | None,
         timeout: float | None,
+        max_rows: int | None = None,
     ) -> QueryResult:
         try:
             result = self._db.query(sparql, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
-                return self._solutions(result, deadline, timeout)
-            return QueryResult(shape.kind, graph=_graph_of(result, _FromOx()))
+                return self._solutions(result, deadline, timeout, max_rows)
+            return QueryResult(shape.kind, graph=_graph_of(_capped(result, max_rows), _FromOx()))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(f"reading {self!r} failed: {exc}") from exc
 
     @staticmethod
-    def _solutions(result: ox.QuerySolutions, deadline: float | None, timeout: float | None) -> QueryResult:
+    def _solutions(
+        result: ox.QuerySolutions, deadline: float | None, timeout: float | None, max_rows: int | None = None
+    ) -> QueryResult:
         names = [variable.value for variable in result.variables]
         convert = _FromOx()
         rows: list[dict[str, Node | None]] = []
         for solution in result:
             if len(rows) % 512 == 0:
                 _check_deadline(deadline, timeout)
+            if max_rows is not None and len(rows) >= max_rows:
+                raise QueryTooLarge(_too_large(max_rows, "rows"))
             rows.append({name: None if term is None else convert(term) for name, term in zip(names, solution)})
         return QueryResult("select", vars=names, rows=rows)
 
@@ -917,6 +1085,11 @@ class OxigraphStore(Store):
 _JSON_RESULTS = "application/sparql-results+json"
 _RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 _NTRIPLES = "application/n-triples"
+_TURTLE = "text/turtle"
+#: Virtuoso guesses a PUT body's type from its content, whatever Content-Type says, and takes
+#: N-Triples holding long Chinese literals for text/plain (HTTP 500). A @prefix line first
+#: makes it Turtle (N-Triples plus a directive is still Turtle for any server).
+_TURTLE_HEADER = b"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
 
 
 class SparqlEndpointStore(Store):
@@ -989,7 +1162,13 @@ class SparqlEndpointStore(Store):
 
     # -- queries
 
-    def query(self, sparql: str, bindings: Bindings | None = None, timeout: float | None = None) -> QueryResult:
+    def query(
+        self,
+        sparql: str,
+        bindings: Bindings | None = None,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
         shape = _shape(sparql)
         text = _with_prefixes(_with_values(sparql, shape, _check_bindings(bindings, shape)), shape)
         data = {"query": text}
@@ -1001,8 +1180,12 @@ class SparqlEndpointStore(Store):
         response = self._send("POST", self.url, data=data, headers={"Accept": accept}, timeout=timeout)
         _raise_for_query(response, self.url, timeout)
         if shape.kind in ("select", "ask"):
-            return _json_result(response)
-        return QueryResult(shape.kind, graph=_graph_of(_parse_rdf(response), _FromOx(remote=True)))
+            result = _json_result(response)
+            if max_rows is not None and len(result.rows) > max_rows:
+                raise QueryTooLarge(_too_large(max_rows, "rows"))
+            return result
+        triples = _capped(_parse_rdf(response), max_rows)
+        return QueryResult(shape.kind, graph=_graph_of(triples, _FromOx(remote=True)))
 
     def _select(self, sparql: str) -> list[dict[str, Node | None]]:
         return self.query(sparql).rows
@@ -1100,7 +1283,18 @@ class SparqlEndpointStore(Store):
         a concurrent writer between steps 2 and 4 (writes from this object are serialized
         by a lock; other clients are not).
         """
-        bodies = {self._check_graph_iri(iri): _ntriples(iri, graph) for iri, graph in graphs.items()}
+        self._replace_bodies({self._check_graph_iri(iri): _ntriples(iri, graph) for iri, graph in graphs.items()})
+
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
+        """As :meth:`replace_graphs` (same guarantees), each graph's triples serialized by pyoxigraph."""
+        iris = [self._check_graph_iri(iri) for iri in graphs]
+        found = _quads_by_graph(source, iris)
+        self._replace_bodies(
+            {iri: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b"" for iri, triples in found.items()}
+        )
+
+    def _replace_bodies(self, bodies: Mapping[str, bytes]) -> None:
+        """Write each graph's N-Triples (b"" removes it) after reading it for the rollback plan."""
         with self._lock:
             before = {iri: self._snapshot(iri) for iri in bodies}
             attempted: list[str] = []
@@ -1121,8 +1315,9 @@ class SparqlEndpointStore(Store):
     def _put(self, iri: str, body: bytes | None) -> None:
         assert self.gsp_url
         if body:
-            headers = {"Content-Type": _NTRIPLES}
-            response = self._send("PUT", self.gsp_url, params={"graph": iri}, content=body, headers=headers)
+            headers = {"Content-Type": _TURTLE}
+            content = _TURTLE_HEADER + body
+            response = self._send("PUT", self.gsp_url, params={"graph": iri}, content=content, headers=headers)
         else:
             response = self._send("DELETE", self.gsp_url, params={"graph": iri})
             if response.status_code == 404:

@@ -159,8 +159,7 @@ def test_replace_is_atomic_when_a_graph_is_bad(store: Store, names: Names, exist
     assert content(store, plan) == (set(old) if existing else set())
 
 
-def test_engine_rejection_mid_update_leaves_store_unchanged(tmp_path, names: Names) -> None:
-    """pyoxigraph itself refuses an IRI our checks let through: the one transaction rolls back."""
+def test_iri_only_pyoxigraph_rejects_leaves_store_unchanged(tmp_path, names: Names) -> None:
     plan, bad = names.graph("plan/a"), names.graph("plan/bad")
     with OxigraphStore(tmp_path / "s", graph_prefix=names.prefix) as store:
         old = plan_graph(names, "a", measures=1)
@@ -171,6 +170,26 @@ def test_engine_rejection_mid_update_leaves_store_unchanged(tmp_path, names: Nam
             store.replace_graphs({plan: plan_graph(names, "a", measures=4), bad: bad_graph})
         assert content(store, plan) == set(old)
         assert store.graph_iris() == [plan]
+
+
+def test_failure_inside_the_oxigraph_transaction_rolls_it_back(
+    tmp_path, names: Names, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update fails at its last operation, after the deletes and inserts ran: all undone."""
+    plan, agencies = names.graph("plan/a"), names.graph("agencies")
+    with OxigraphStore(tmp_path / "s", graph_prefix=names.prefix) as store:
+        old = plan_graph(names, "a", measures=1)
+        store.replace_graphs({plan: old, agencies: agencies_graph(names, 1)})
+        changes = OxigraphStore._changes  # noqa: SLF001
+
+        def failing(self: OxigraphStore, iri: str, quads: set) -> list[str]:
+            return [*changes(self, iri, quads), f"CREATE GRAPH <{plan}>"]  # plan exists: fails
+
+        monkeypatch.setattr(OxigraphStore, "_changes", failing)
+        with pytest.raises(StoreError, match="nothing was written"):
+            store.replace_graphs({plan: plan_graph(names, "a", measures=4), agencies: agencies_graph(names, 3)})
+        assert content(store, plan) == set(old)
+        assert content(store, agencies) == set(agencies_graph(names, 1))
 
 
 class FailingTransport(httpx.BaseTransport):
@@ -291,6 +310,18 @@ def test_hostile_bindings_are_data(store: Store, names: Names, text: str) -> Non
     back = store.query("SELECT ?o WHERE { ?s ?p ?o FILTER(lang(?o) = '') }", bindings={"s": subject})
     assert [str(row["o"]) for row in back.rows] == [text]
     assert store.triple_count() == before
+
+
+def test_long_literals_round_trip(store: Store, names: Names) -> None:
+    """Measure texts run to thousands of characters (Virtuoso stores long literals apart)."""
+    text = "".join(f"第{n}条：加强扬尘污染治理，严格施工工地“六个百分之百”管理。\n" for n in range(1500))
+    graph = Graph()
+    graph.add((names.res.long, AIRKG.text, Literal(text, lang="zh")))
+    store.replace_graphs({names.graph("long"): graph})
+    store.replace_graphs({names.graph("long"): graph})
+    rows = store.query("SELECT ?t WHERE { ?s ?p ?t }", bindings={"s": names.res.long}).rows
+    assert rows == [{"t": Literal(text, lang="zh")}]
+    assert store.query("SELECT ?s WHERE { ?s ?p ?t }", bindings={"t": Literal(text, lang="zh")}).rows == [{"s": names.res.long}]
 
 
 @pytest.mark.parametrize(
