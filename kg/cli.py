@@ -10,10 +10,10 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
-from kg.errors import AirkgError, InputError
+from kg.errors import AirkgError, DocumentError, InputError
 from kg.evaluation import FIELDS, load_golden, score
 from kg.extraction import PlanOverrides, extract_plan
-from kg.loading import documents_in, extract_files, graphs_to_load
+from kg.loading import check_overrides, ingest_files, remove_plan
 from kg.reading import read_document
 from kg.store import open_store
 from kg.validation import validate_graph
@@ -40,13 +40,29 @@ class ExportFormat(str, Enum):
 
 
 def main() -> None:
-    """Entry point: run the app, turning airkg's own errors into one line on stderr and exit status 2."""
+    """Entry point: run the app, turning airkg's own errors and usage errors (an unknown flag, a bad value)
+    into one line on stderr (one per file when several files are bad) and exit status 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # typer's click: usage errors and bad option values
+        if type(error).__name__ == "NoArgsIsHelpError":
+            typer.echo(error.format_message())
+            raise SystemExit(0) from None
+        context = getattr(error, "ctx", None)
+        command = "airkg" + context.command_path[len(context.find_root().command_path):] if context else ""
+        see = f" (see '{command} --help')" if context is not None else ""
+        typer.echo(f"airkg: usage error: {' '.join(error.format_message().split())}{see}", err=True)
+        raise SystemExit(getattr(error, "exit_code", 2)) from None
+    except typer.Abort:
+        typer.echo("airkg: interrupted", err=True)
+        raise SystemExit(130) from None
     except AirkgError as error:
-        detail = " ".join(error.detail.split())
-        typer.echo(f"airkg: {error.title.lower()}: {detail[:400]}", err=True)
+        lines = error.detail.splitlines() if isinstance(error, DocumentError) else [error.detail]
+        for line in lines[:50]:
+            detail = " ".join(line.split())
+            typer.echo(f"airkg: {error.title.lower()}: {detail[:400]}", err=True)
         raise SystemExit(2) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def _progress(total: int, label: str):
@@ -75,14 +91,11 @@ def extract(
 
 
 def _load(paths: list[Path], store: Optional[str], jobs: int, overrides: PlanOverrides) -> None:
-    files = documents_in(paths)
-    plans = extract_files(files, overrides, jobs=jobs, progress=_progress(len(files), "extracting"))
-    with open_store(store) as target:
-        target.replace_graphs(graphs_to_load(plans))
-        for extracted in plans:
-            typer.echo(extracted.summary)
-        typer.echo(f"{len(plans)} plans loaded; the store holds {target.triple_count()} triples "
-                   f"in {len(target.graph_iris())} graphs.")
+    with open_store(store) as target:  # opened first: a store held by a server fails before the slow part
+        report = ingest_files(target, paths, overrides, jobs=jobs,
+                              progress=lambda total: _progress(total, "extracting"))
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command()
@@ -100,7 +113,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .docx .pdf .html).")],
     title: Annotated[Optional[str], typer.Option(help="Plan title (one file only).")] = None,
     region: Annotated[Optional[str], typer.Option(help="Plan region, e.g. 济南市.")] = None,
-    year: Annotated[Optional[int], typer.Option(help="Plan year for relative deadlines.")] = None,
+    year: Annotated[Optional[int], typer.Option(help="Plan year for relative deadlines (1949–2100).")] = None,
     plan_id: Annotated[Optional[str], typer.Option("--id", help="Plan id (one file only).")] = None,
     store: StoreOption = None,
     jobs: JobsOption = 1,
@@ -108,17 +121,16 @@ def ingest(
     """Add or replace plans: all files are extracted first; one bad file and nothing is loaded."""
     if (title or plan_id) and (len(paths) != 1 or paths[0].is_dir()):
         raise InputError("--title and --id name one plan: give exactly one file")
-    _load(paths, store, jobs, PlanOverrides(title=title, region=region, year=year, plan_id=plan_id))
+    overrides = PlanOverrides(title=title, region=region, year=year, plan_id=plan_id)
+    check_overrides(overrides, len(paths))
+    _load(paths, store, jobs, overrides)
 
 
 @app.command()
 def remove(plan: str, store: StoreOption = None) -> None:
     """Take plan PLAN (its id, e.g. 000_aa781de31b5c5cff) out of the store."""
-    from kg.rdf_building import plan_graph_iri
-
     with open_store(store) as target:
-        if not target.remove_graph(str(plan_graph_iri(plan))):
-            raise InputError(f"no plan {plan!r} in the store")
+        remove_plan(target, plan)
     typer.echo(f"removed plan {plan}")
 
 
@@ -185,6 +197,15 @@ def evaluate(
                     typer.echo(f"    spurious {item}")
 
 
+def _query_text(query: str) -> str:
+    """The argument itself, or the content of the file it names."""
+    try:
+        path = Path(query)
+        return path.read_text(encoding="utf-8") if path.is_file() else query
+    except (OSError, ValueError):  # a long query is no valid file name
+        return query
+
+
 @app.command()
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL query, or a file holding one.")],
@@ -194,10 +215,111 @@ def sparql(
     """Run an ad-hoc SPARQL query against the store."""
     from kg.results import render
 
-    path = Path(query)
-    text = path.read_text(encoding="utf-8") if len(query) < 4096 and path.is_file() else query
+    text = _query_text(query)
     with open_store(store) as source:
         typer.echo(render(source.query(text), format))
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[Optional[str], typer.Argument(help="A saved query's name (see --list).")] = None,
+    list_queries: Annotated[bool, typer.Option("--list", help="List the saved queries and their parameters.")] = False,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", help="KEY=VALUE, once per parameter; values in Chinese or English (region=山东, Shandong).",
+    )] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (SPARQL results JSON)")] = "table",
+    store: StoreOption = None,
+) -> None:
+    """Run a saved query of queries/ with parameters, or list them (--list)."""
+    from kg.queries import parse_param_options, resolve_params, saved_query
+    from kg.results import FORMATS, render
+
+    if list_queries:
+        typer.echo(_saved_queries_table())
+        return
+    if name is None:
+        raise InputError("give a saved query's name, or --list to see them")
+    if format not in FORMATS:
+        raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    query = saved_query(name)
+    bindings = resolve_params(query, parse_param_options(param or []))
+    with open_store(store) as source:
+        typer.echo(render(source.query(query.sparql, bindings), format))
+
+
+def _saved_queries_table() -> str:
+    """The saved queries as a text table: name, titles, parameters with their defaults."""
+    from rdflib import Literal
+
+    from kg.queries import load_saved_queries
+    from kg.results import results_table
+    from kg.store import QueryResult
+
+    rows = []
+    for query in load_saved_queries().values():
+        params = " ".join(f"{p.name}={p.default if p.default is not None else 'any' if p.optional else '?'}"
+                          for p in query.params)
+        rows.append({"name": Literal(query.name), "title": Literal(f"{query.title} / {query.title_zh}"),
+                     "params": Literal(params)})
+    return results_table(QueryResult("select", vars=["name", "title", "params"], rows=rows))
+
+
+@app.command()
+def viz(
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write (opens from disk, offline).")],
+    plan: Annotated[Optional[str], typer.Option(help="Plan id, IRI or part of its title.")] = None,
+    region: Annotated[Optional[str], typer.Option(help="Region name or code; sub-regions included.")] = None,
+    pollutant: Annotated[Optional[str], typer.Option(help="Pollutant code or label, e.g. VOCs.")] = None,
+    sector: Annotated[Optional[str], typer.Option(help="Sector code or label; narrower sectors included.")] = None,
+    agency: Annotated[Optional[str], typer.Option(help="Agency name (or part of it), id or IRI.")] = None,
+    role: Annotated[Optional[str], typer.Option(help="lead, responsible, support or implementing.")] = None,
+    due_from: Annotated[Optional[str], typer.Option(help="Deadlines ending on or after YYYY[-MM[-DD]].")] = None,
+    due_to: Annotated[Optional[str], typer.Option(help="Deadlines starting on or before YYYY[-MM[-DD]].")] = None,
+    focus: Annotated[Optional[str], typer.Option(help="Draw this entity's neighbourhood (IRI or id).")] = None,
+    depth: Annotated[int, typer.Option(help="Steps out from --focus: 1 or 2.")] = 1,
+    node: Annotated[Optional[list[str]], typer.Option("--node", help="Draw these entities (repeat).")] = None,
+    max_nodes: Annotated[Optional[int], typer.Option(help="Most nodes to draw (default 300).")] = None,
+    link_base: Annotated[Optional[str], typer.Option(
+        help="A running airkg server (http://127.0.0.1:8000) to link entity pages to; default no links.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write the interactive graph (filtered like /graph) as one standalone HTML file."""
+    from viz.filters import GraphFilter
+    from viz.standalone import standalone_html
+
+    graph_filter = GraphFilter.parse(plan=plan, region=region, pollutant=pollutant, sector=sector, agency=agency,
+                                     role=role, due_from=due_from, due_to=due_to, focus=focus, depth=depth,
+                                     nodes=node, limit=max_nodes)
+    with open_store(store) as source:
+        html, view = standalone_html(source, graph_filter, link_base)
+    if any(not item.iris for item in view.resolved):
+        raise InputError(" ".join(view.notices))
+    out.write_text(html, encoding="utf-8")
+    for notice in view.notices:
+        typer.echo(notice, err=True)
+    typer.echo(f"wrote {out}: {view.graph.number_of_nodes()} nodes, {view.graph.number_of_edges()} edges "
+               f"({view.measure_count} measures{', summarised' if view.aggregated else ''})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    store: StoreOption = None,
+    seeds: Annotated[Path, typer.Option(help="Documents loaded when the store is empty.")] = DEFAULT_SEEDS,
+) -> None:
+    """Serve the web pages, REST API (/api, /docs), SPARQL endpoint (/sparql) and linked data (/id/…).
+
+    The store is filled from SEEDS on first start when it holds no graph.
+    """
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    settings = Settings(seeds=seeds, **({"store": store} if store else {}))
+    typer.echo(f"airkg: serving {settings.store} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

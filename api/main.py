@@ -1,0 +1,107 @@
+"""Builds the FastAPI app: REST under /api, the SPARQL endpoint, linked data under /id, and the web pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api.bootstrap import build_if_empty
+from api.errors import install_error_handlers
+from api.routes import (
+    agencies,
+    deadlines,
+    linked_data,
+    measures,
+    pages,
+    plans,
+    pollutants,
+    queries,
+    regions,
+    sectors,
+    sparql,
+)
+from api.settings import Settings
+from kg.store import Store, open_store
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The app over ``store`` (left open when given), else over the store ``settings.store`` names.
+
+    A store the app opens itself is filled from ``settings.seeds`` when empty
+    (``settings.build_if_empty``) and closed at shutdown.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is not None:
+            app.state.store = store
+            yield
+            return
+        with open_store(settings.store) as opened:
+            if settings.build_if_empty:
+                build_if_empty(opened, settings.seeds)
+            app.state.store = opened
+            yield
+
+    app = FastAPI(
+        title="airkg",
+        summary="Chinese air-quality action plans as a knowledge graph: REST, SPARQL and linked data.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    install_error_handlers(app)
+    for module in (plans, measures, agencies, pollutants, sectors, regions, deadlines, queries):
+        app.include_router(module.router)
+    app.include_router(sparql.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        """Swagger UI from /static/vendor (FastAPI's default page loads it from a CDN)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="airkg API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    # --- uploads: POST /api/plans (the ingest work, api/routes/uploads.py; off unless configured) -----
+    try:
+        from api.routes import uploads
+    except ModuleNotFoundError as missing:
+        if missing.name != "api.routes.uploads":
+            raise
+    else:
+        app.include_router(uploads.router)
+
+    # --- interactive graph (viz/) -----------------------------------------------------------
+    # viz.router:router serves /graph once viz/router.py lands; until then the app runs without it.
+    app.state.has_graph = False
+    try:
+        from viz.router import router as viz_router
+    except ModuleNotFoundError as missing:
+        if missing.name != "viz.router":
+            raise
+    else:
+        app.include_router(viz_router)
+        app.state.has_graph = True
+    # -----------------------------------------------------------------------------------------
+    return app

@@ -1,0 +1,261 @@
+"""The API's response and filter models: one family per entity (XBase, XPublic, XsPublic{data, count})."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+from kg.models import Role
+
+
+class Ref(BaseModel):
+    """A link to another entity: its id in this API, its IRI and a label."""
+
+    id: str
+    iri: str
+    label: str | None = None
+
+
+class Span(BaseModel):
+    start: int = Field(description="Offset of the first character in the document's full text.")
+    end: int = Field(description="Offset just past the last character.")
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class PlanBase(BaseModel):
+    id: str = Field(description="Plan id, e.g. 000_aa781de31b5c5cff.")
+    title: str
+    identifier: str | None = Field(None, description="文号, the document number, when the plan states one.")
+    issued: dt.date | None = None
+    year: int | None = None
+    level: str | None = Field(None, description="national, province, city, county or district.")
+
+
+class PlanPublic(PlanBase):
+    iri: str
+    region: Ref | None = None
+    source_file: str | None = None
+    measure_count: int = 0
+    agency_count: int = 0
+    deadline_count: int = 0
+
+
+class PlansPublic(BaseModel):
+    data: list[PlanPublic]
+    count: int
+
+
+# --------------------------------------------------------------------------- measures
+
+
+class Basis(str, Enum):
+    stated = "stated"
+    inferred = "inferred"
+    any = "any"
+
+
+class AssignmentPublic(BaseModel):
+    agency: Ref
+    role: str
+    name_as_written: str | None = None
+    blanket: bool = False
+
+
+class DeadlineBase(BaseModel):
+    id: str = Field(description="{plan}:{path}:{n} for the IRI res:plan/{plan}/measure/{path}/deadline/{n}, "
+                               "e.g. 000_aa781de31b5c5cff:2.1:1.")
+    due_date: dt.date | None = None
+    end_date: dt.date | None = None
+    kind: str | None = Field(None, description="by, from, during, recurring or ongoing.")
+    original_text: str | None = None
+    note: str | None = None
+
+
+class ConceptLink(Ref):
+    basis: str = Field(description="stated (named in the text) or inferred.")
+
+
+class MeasureBase(BaseModel):
+    id: str = Field(description="Measure id: {plan}:{path}, e.g. 000_aa781de31b5c5cff:2.1.")
+    plan_id: str
+    path: str
+    number: str | None = None
+    title: str | None = None
+    text: str | None = None
+
+
+class MeasurePublic(MeasureBase):
+    iri: str
+    span: Span | None = None
+    agencies: list[AssignmentPublic] = []
+    deadlines: list[DeadlineBase] = []
+    pollutants: list[ConceptLink] = []
+    sectors: list[ConceptLink] = []
+    regions: list[Ref] = []
+
+
+class MeasuresPublic(BaseModel):
+    data: list[MeasurePublic]
+    count: int = Field(description="Measures matching the filter, over all pages.")
+    limit: int
+    offset: int
+
+
+class MeasureFilter(BaseModel):
+    """Which measures to list; every field is optional and they combine with AND."""
+
+    model_config = {"extra": "forbid"}
+
+    plan: str | None = Field(None, description="Plan id.", pattern=r"^[A-Za-z0-9_.\-]{1,200}$")
+    region: str | None = Field(None, description="Region code; its sub-regions count too.", pattern=r"^[0-9]{1,12}$")
+    pollutant: str | None = Field(None, description="Pollutant code, e.g. VOCs; narrower ones count too.",
+                                  pattern=r"^[A-Za-z0-9_.\-]{1,50}$")
+    pollutant_basis: Basis = Field(Basis.any, description="stated, inferred or any.")
+    sector: str | None = Field(None, description="Sector code, e.g. steel; narrower ones count too.",
+                               pattern=r"^[A-Za-z0-9_.\-]{1,50}$")
+    sector_basis: Basis = Field(Basis.any, description="stated, inferred or any.")
+    agency: str | None = Field(None, description="Agency id (the hash in its IRI).", pattern=r"^[0-9a-f]{1,64}$")
+    role: Role | None = Field(None, description="Role of the agency (or of any agency).")
+    due_from: dt.date | None = Field(None, description="A deadline due on or after this day.")
+    due_to: dt.date | None = Field(None, description="A deadline due on or before this day.")
+    q: str | None = Field(None, description="Text in the measure's title or text.", max_length=200)
+    limit: int = Field(50, ge=1, le=500, description="Page size (at most 500).")
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+# --------------------------------------------------------------------------- agencies
+
+
+class AgencyBase(BaseModel):
+    id: str = Field(description="The hash in the agency's IRI.")
+    label: str = Field(description="Canonical Chinese name.")
+    label_en: str | None = None
+
+
+class AgencyPublic(AgencyBase):
+    iri: str
+    jurisdiction: Ref | None = None
+    functional_type: str | None = None
+    collective: bool = False
+    name_variants: list[str] = []
+    measure_count: int = 0
+
+
+class AgenciesPublic(BaseModel):
+    data: list[AgencyPublic]
+    count: int
+
+
+# --------------------------------------------------------------------------- pollutants and sectors
+
+
+class ConceptBase(BaseModel):
+    id: str = Field(description="The concept's code (skos:notation).")
+    label: str | None = Field(None, description="Chinese preferred label.")
+    label_en: str | None = None
+
+
+class ConceptPublic(ConceptBase):
+    iri: str
+    definition: str | None = None
+    alt_labels: list[str] = []
+    broader: list[Ref] = []
+    narrower: list[Ref] = []
+    measure_count: int = 0
+
+
+class PollutantPublic(ConceptPublic):
+    pass
+
+
+class PollutantsPublic(BaseModel):
+    data: list[PollutantPublic]
+    count: int
+
+
+class SectorPublic(ConceptPublic):
+    mainly_emits: list[Ref] = []
+
+
+class SectorsPublic(BaseModel):
+    data: list[SectorPublic]
+    count: int
+
+
+# --------------------------------------------------------------------------- regions
+
+
+class RegionBase(BaseModel):
+    id: str = Field(description="Six-digit administrative code.")
+    label: str | None = None
+    label_en: str | None = None
+    level: str | None = None
+
+
+class RegionPublic(RegionBase):
+    iri: str
+    parent: Ref | None = None
+    plan_count: int | None = Field(None, description="Plans of the region or its sub-regions (one region only).")
+    measure_count: int | None = Field(
+        None, description="Measures naming the region or in its plans, sub-regions included (one region only).")
+
+
+class RegionsPublic(BaseModel):
+    data: list[RegionPublic]
+    count: int
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+class DeadlinePublic(DeadlineBase):
+    iri: str
+    measure: Ref
+    plan_id: str
+    overdue: bool = Field(False, description="A 'by' or 'during' deadline whose last day is before today.")
+
+
+class DeadlinesPublic(BaseModel):
+    data: list[DeadlinePublic]
+    count: int
+
+
+# --------------------------------------------------------------------------- saved queries
+
+
+class QueryParameterPublic(BaseModel):
+    name: str
+    type: str = Field(description="region, pollutant, sector, date, … (see kg/query_params.py).")
+    default: str | None = None
+    optional: bool = Field(False, description="May be left open (any) to match everything.")
+    description: str | None = None
+
+
+class SavedQueryBase(BaseModel):
+    name: str
+    title: str
+    title_zh: str | None = None
+    description: str | None = None
+
+
+class SavedQueryPublic(SavedQueryBase):
+    parameters: list[QueryParameterPublic] = []
+    sparql: str
+
+
+class SavedQueriesPublic(BaseModel):
+    data: list[SavedQueryPublic]
+    count: int
+
+
+class QueryResultPublic(BaseModel):
+    """A saved query's answer: variable names and one object per row (IRIs and literals as strings)."""
+
+    name: str
+    vars: list[str]
+    rows: list[dict[str, str | None]]
+    count: int

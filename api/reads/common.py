@@ -1,0 +1,85 @@
+"""What every read shares: entity IRIs, the store call, and turning rdflib terms into plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from api.models import Ref
+from kg.store import Store, sparql_term
+
+RES = "https://airkg.example.org/id/"
+AIRKG = "https://airkg.example.org/ontology#"
+#: Seconds any read of the API may take (the user's own SPARQL has Settings.query_timeout).
+READ_TIMEOUT = 30.0
+
+Row = Mapping[str, Node | None]
+
+
+def entity_iri(kind: str, key: str) -> URIRef:
+    """``res:{kind}/{key}``, e.g. ``entity_iri("agency", "76edf130b6dd")``."""
+    return URIRef(f"{RES}{kind}/{key}")
+
+
+def local_id(iri: Node | None, kind: str) -> str:
+    """The part of ``iri`` after ``res:{kind}/``."""
+    text = str(iri or "")
+    prefix = f"{RES}{kind}/"
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def select(store: Store, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+    return store.query(sparql, bindings=dict(bindings or {}), timeout=READ_TIMEOUT).rows
+
+
+def values_block(var: str, iris: Iterable[URIRef]) -> str:
+    """``VALUES ?var { <a> <b> }`` for IRIs read from the store (each validated by ``sparql_term``)."""
+    return f"VALUES ?{var} {{ {' '.join(sparql_term(iri) for iri in iris)} }}"
+
+
+def text(term: Node | None) -> str | None:
+    return None if term is None else str(term)
+
+
+def integer(term: Node | None) -> int:
+    return int(str(term)) if term is not None else 0
+
+
+def boolean(term: Node | None) -> bool:
+    return str(term).lower() in ("true", "1")
+
+
+def date(term: Node | None) -> dt.date | None:
+    if term is None:
+        return None
+    value = term.toPython() if isinstance(term, Literal) else None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(term)[:10])
+    except ValueError:
+        return None
+
+
+def ref(iri: Node | None, kind: str, label: Node | None = None) -> Ref | None:
+    if iri is None:
+        return None
+    return Ref(id=local_id(iri, kind), iri=str(iri), label=text(label))
+
+
+def deadline_id(iri: str) -> str:
+    """``res:plan/{plan}/measure/{path}/deadline/{n}`` -> ``{plan}:{path}:{n}``."""
+    rest = local_id(iri, "plan")
+    plan, _, tail = rest.partition("/measure/")
+    path, _, number = tail.rpartition("/deadline/")
+    return f"{plan}:{path}:{number}"
+
+
+def deadline_iri(key: str) -> URIRef:
+    """``{plan}:{path}:{n}`` -> the deadline's IRI (the plan id holds no colon, the path none either)."""
+    plan, _, rest = key.partition(":")
+    path, _, number = rest.rpartition(":")
+    return URIRef(f"{RES}plan/{plan}/measure/{path}/deadline/{number}")

@@ -1,0 +1,260 @@
+"""Agencies, regions, pollutants and sectors: lists, one by id, and where an agency is assigned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Literal
+
+from api.errors import not_found
+from api.models import AgencyPublic, PollutantPublic, Ref, RegionPublic, SectorPublic
+from api.reads.common import Row, boolean, entity_iri, integer, local_id, ref, select, text, values_block
+
+_SEPARATOR = "\u001f"
+
+# --------------------------------------------------------------------------- agencies
+
+_AGENCIES = f"""
+SELECT ?agency (SAMPLE(?zh) AS ?label) (SAMPLE(?en) AS ?labelEn) (SAMPLE(?where) AS ?jurisdiction)
+       (SAMPLE(?whereLabel) AS ?jurisdictionLabel) (SAMPLE(?type) AS ?functionalType)
+       (SAMPLE(?isCollective) AS ?collective) (COUNT(DISTINCT ?m) AS ?measures)
+       (GROUP_CONCAT(DISTINCT ?variant; separator="{_SEPARATOR}") AS ?variants)
+WHERE {{
+  ?agency a airkg:Agency .
+  OPTIONAL {{ ?agency rdfs:label ?zh FILTER(lang(?zh) = "zh") }}
+  OPTIONAL {{ ?agency rdfs:label ?en FILTER(lang(?en) = "en") }}
+  OPTIONAL {{ ?agency airkg:jurisdiction ?where
+             OPTIONAL {{ ?where rdfs:label ?whereLabel FILTER(lang(?whereLabel) = "zh") }} }}
+  OPTIONAL {{ ?agency airkg:functionalType ?type }}
+  OPTIONAL {{ ?agency airkg:collective ?isCollective }}
+  OPTIONAL {{ ?agency airkg:nameVariant ?variant }}
+  OPTIONAL {{ ?m airkg:hasAssignment/airkg:agency ?agency }}
+}}
+GROUP BY ?agency ORDER BY DESC(?measures) ?label
+"""
+
+
+def _agency(row: Row) -> AgencyPublic:
+    variants = text(row["variants"]) or ""
+    return AgencyPublic(
+        id=local_id(row["agency"], "agency"), iri=str(row["agency"]),
+        label=text(row["label"]) or local_id(row["agency"], "agency"), label_en=text(row["labelEn"]),
+        jurisdiction=ref(row["jurisdiction"], "region", row["jurisdictionLabel"]),
+        functional_type=local_id(row["functionalType"], "agency-type") if row["functionalType"] else None,
+        collective=boolean(row["collective"]), measure_count=integer(row["measures"]),
+        name_variants=sorted(v for v in variants.split(_SEPARATOR) if v),
+    )
+
+
+def list_agencies(store) -> list[AgencyPublic]:
+    return [_agency(row) for row in select(store, _AGENCIES)]
+
+
+def get_agency(store, agency_id: str) -> AgencyPublic:
+    rows = select(store, _AGENCIES, {"agency": entity_iri("agency", agency_id)})
+    if not rows or rows[0]["agency"] is None:
+        raise not_found("agency", agency_id)
+    return _agency(rows[0])
+
+
+@dataclass
+class Assignment:
+    """Where an agency is assigned: the measure, its role, and the sentence of the source around the name."""
+
+    measure: Ref
+    plan_id: str
+    role: str
+    name_as_written: str
+    before: str
+    written: str
+    after: str
+
+
+_ASSIGNED = """
+SELECT ?m ?id ?title ?plan ?role ?written ?start ?end ?doc WHERE {
+  ?m airkg:hasAssignment ?a ; airkg:partOfPlan ?plan . ?a airkg:agency ?agency ; airkg:role ?role .
+  OPTIONAL { ?m dcterms:identifier ?id } OPTIONAL { ?m dcterms:title ?title }
+  OPTIONAL { ?a airkg:nameAsWritten ?written }
+  OPTIONAL { ?a airkg:source ?span . ?span oa:start ?start ; oa:end ?end ; dcterms:source ?doc }
+} ORDER BY ?plan ?start
+"""
+_FULL_TEXT = "SELECT ?text WHERE { ?doc airkg:fullText ?text }"
+_STOPS = "。；;！？\n"
+
+
+def _sentence_start(text: str, position: int) -> int:
+    """Offset just after the last sentence stop before ``position`` (0 if none)."""
+    return max((text.rfind(stop, 0, position) for stop in _STOPS), default=-1) + 1
+
+
+def agency_assignments(store, agency_id: str) -> list[Assignment]:
+    """Every assignment of the agency with the sentence it is written in."""
+    texts: dict[str, str] = {}
+    out = []
+    for row in select(store, _ASSIGNED, {"agency": entity_iri("agency", agency_id)}):
+        doc = row["doc"]
+        if doc is not None and str(doc) not in texts:
+            found = select(store, _FULL_TEXT, {"doc": doc})
+            texts[str(doc)] = str(found[0]["text"]) if found else ""
+        full = texts.get(str(doc), "")
+        start, end = integer(row["start"]), integer(row["end"])
+        left = _sentence_start(full, start)
+        if start - left < 4 and left > 0:  # a clause such as （省生态环境厅负责）: show the sentence it closes too
+            left = _sentence_start(full, left - 1)
+        rights = [i for i in (full.find(stop, end) for stop in _STOPS) if i >= 0]
+        right = min(rights) + 1 if rights else len(full)
+        out.append(Assignment(
+            measure=Ref(id=text(row["id"]) or local_id(row["m"], "plan"), iri=str(row["m"]), label=text(row["title"])),
+            plan_id=local_id(row["plan"], "plan"), role=local_id(row["role"], "role"),
+            name_as_written=text(row["written"]) or "",
+            before=full[max(left, start - 300):start], written=full[start:end], after=full[end:min(right, end + 300)],
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- pollutants and sectors
+
+_CONCEPTS = f"""
+SELECT ?concept (SAMPLE(?code) AS ?id) (SAMPLE(?zh) AS ?label) (SAMPLE(?en) AS ?labelEn)
+       (SAMPLE(?definitionEn) AS ?definition)
+       (GROUP_CONCAT(DISTINCT ?alt; separator="{_SEPARATOR}") AS ?alts)
+       (COUNT(DISTINCT ?m) AS ?measures)
+WHERE {{
+  ?concept skos:inScheme ?scheme ; skos:notation ?code .
+  OPTIONAL {{ ?concept skos:prefLabel ?zh FILTER(lang(?zh) = "zh") }}
+  OPTIONAL {{ ?concept skos:prefLabel ?en FILTER(lang(?en) = "en") }}
+  OPTIONAL {{ ?concept skos:definition ?definitionEn FILTER(lang(?definitionEn) = "en") }}
+  OPTIONAL {{ ?concept skos:altLabel ?alt }}
+  OPTIONAL {{ ?m ?uses ?concept . VALUES ?uses {{ airkg:statedPollutant airkg:inferredPollutant
+                                                 airkg:statedSector airkg:inferredSector }} }}
+}}
+GROUP BY ?concept ORDER BY ?id
+"""
+_LINKS = """
+SELECT ?concept ?relation ?other ?code ?label WHERE {
+  ?concept skos:inScheme ?scheme .
+  VALUES ?relation { skos:broader skos:narrower airkg:mainlyEmits }
+  ?concept ?relation ?other .
+  OPTIONAL { ?other skos:notation ?code }
+  OPTIONAL { ?other skos:prefLabel ?label FILTER(lang(?label) = "zh") }
+} ORDER BY ?concept ?relation ?code
+"""
+
+
+def _concepts(store, kind: str, cls: type, code: str | None = None) -> list:
+    bindings = {"scheme": entity_iri("scheme", kind + "s")}
+    if code is not None:
+        bindings["concept"] = entity_iri(kind, code)
+    concepts = {}
+    for row in select(store, _CONCEPTS, bindings):
+        if row["concept"] is None:
+            continue
+        alts = text(row["alts"]) or ""
+        concepts[row["concept"]] = cls(
+            id=text(row["id"]) or local_id(row["concept"], kind), iri=str(row["concept"]),
+            label=text(row["label"]), label_en=text(row["labelEn"]), definition=text(row["definition"]),
+            alt_labels=sorted(a for a in alts.split(_SEPARATOR) if a), measure_count=integer(row["measures"]),
+        )
+    for row in select(store, _LINKS, bindings):
+        concept = concepts.get(row["concept"])
+        if concept is None:
+            continue
+        relation = str(row["relation"]).rsplit("#", 1)[-1]
+        field = {"broader": "broader", "narrower": "narrower", "mainlyEmits": "mainly_emits"}[relation]
+        if not hasattr(concept, field):
+            continue
+        target_kind = "pollutant" if field == "mainly_emits" else kind
+        getattr(concept, field).append(Ref(id=text(row["code"]) or local_id(row["other"], target_kind),
+                                           iri=str(row["other"]), label=text(row["label"])))
+    return list(concepts.values())
+
+
+def list_pollutants(store) -> list[PollutantPublic]:
+    return _concepts(store, "pollutant", PollutantPublic)
+
+
+def get_pollutant(store, code: str) -> PollutantPublic:
+    found = _concepts(store, "pollutant", PollutantPublic, code)
+    if not found:
+        raise not_found("pollutant", code)
+    return found[0]
+
+
+def list_sectors(store) -> list[SectorPublic]:
+    return _concepts(store, "sector", SectorPublic)
+
+
+def get_sector(store, code: str) -> SectorPublic:
+    found = _concepts(store, "sector", SectorPublic, code)
+    if not found:
+        raise not_found("sector", code)
+    return found[0]
+
+
+# --------------------------------------------------------------------------- regions
+
+_REGION_SCOPE = """
+  ?region a airkg:Region ; airkg:adminCode ?code .
+  FILTER(!BOUND(?within) || EXISTS { ?region airkg:parentRegion ?within })
+  FILTER(!BOUND(?q) || EXISTS { ?region rdfs:label ?name FILTER(CONTAINS(LCASE(STR(?name)), LCASE(?q))) })
+"""
+_REGION_COUNT = "SELECT (COUNT(DISTINCT ?region) AS ?n) WHERE {" + _REGION_SCOPE + "}"
+_REGION_PAGE = "SELECT DISTINCT ?region ?code WHERE {" + _REGION_SCOPE + "} ORDER BY ?code ?region LIMIT %d OFFSET %d"
+_REGIONS = """
+SELECT ?region (SAMPLE(?code) AS ?id) (SAMPLE(?zh) AS ?label) (SAMPLE(?en) AS ?labelEn) (SAMPLE(?lvl) AS ?level)
+       (SAMPLE(?up) AS ?parent) (SAMPLE(?upLabel) AS ?parentLabel)
+WHERE {{ {values}
+  ?region airkg:adminCode ?code .
+  OPTIONAL {{ ?region rdfs:label ?zh FILTER(lang(?zh) = "zh") }}
+  OPTIONAL {{ ?region rdfs:label ?en FILTER(lang(?en) = "en") }}
+  OPTIONAL {{ ?region airkg:level ?lvl }}
+  OPTIONAL {{ ?region airkg:parentRegion ?up OPTIONAL {{ ?up rdfs:label ?upLabel FILTER(lang(?upLabel) = "zh") }} }}
+}}
+GROUP BY ?region ORDER BY ?id
+"""
+_REGION_COUNTS = """
+SELECT (COUNT(DISTINCT ?plan) AS ?plans) (COUNT(DISTINCT ?m) AS ?measures) WHERE {
+  ?inside airkg:parentRegion* ?region .
+  { ?plan airkg:region ?inside . OPTIONAL { ?m airkg:partOfPlan ?plan } } UNION { ?m airkg:mentionsRegion ?inside }
+}
+"""
+
+
+def _region(row: Row) -> RegionPublic:
+    return RegionPublic(
+        id=text(row["id"]) or local_id(row["region"], "region"), iri=str(row["region"]),
+        label=text(row["label"]), label_en=text(row["labelEn"]),
+        level=local_id(row["level"], "level") if row["level"] else None,
+        parent=ref(row["parent"], "region", row["parentLabel"]),
+    )
+
+
+def list_regions(store, parent: str | None, q: str | None, limit: int, offset: int) -> tuple[list[RegionPublic], int]:
+    """Regions (optionally the direct children of ``parent``, or named with ``q``), a page of them and the total."""
+    bindings = {}
+    if parent:
+        bindings["within"] = entity_iri("region", parent)
+    if q:
+        bindings["q"] = Literal(q)
+    total = select(store, _REGION_COUNT, bindings)
+    page = [row["region"] for row in select(store, _REGION_PAGE % (int(limit), int(offset)), bindings)]
+    return _regions(store, [iri for iri in page if iri is not None]), integer(total[0]["n"]) if total else 0
+
+
+def _regions(store, iris: list) -> list[RegionPublic]:
+    if not iris:
+        return []
+    rows = select(store, _REGIONS.format(values=values_block("region", iris)))
+    return [_region(row) for row in rows if row["region"] is not None]
+
+
+def get_region(store, code: str) -> RegionPublic:
+    iri = entity_iri("region", code)
+    found = _regions(store, [iri])
+    if not found:
+        raise not_found("region", code)
+    region = found[0]
+    counts = select(store, _REGION_COUNTS, {"region": iri})
+    if counts:
+        region.plan_count, region.measure_count = integer(counts[0]["plans"]), integer(counts[0]["measures"])
+    return region

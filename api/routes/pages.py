@@ -1,0 +1,168 @@
+"""Web pages: home, plans with their highlighted source text, measures, the deadline timeline, saved queries
+and the SPARQL editor. Server-rendered Jinja2 (autoescaped); nothing is fetched from another host."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from api.deps import SettingsDep, StoreDep, TemplatesDep
+from api.models import MeasureFilter, MeasurePublic
+from api.reads.deadlines import find_deadlines
+from api.reads.entities import list_pollutants, list_sectors
+from api.reads.measures import find_measures
+from api.reads.plans import get_plan, list_plans, plan_text
+from api.reads.saved import get_saved, list_saved, result_public, run_saved
+from api.routes.entity_pages import router as entity_router
+from api.routes.ids import PlanId
+from api.sparql_results import GRAPH_TYPES
+from kg.errors import AirkgError, InputError, NotFound
+from kg.models import Role
+
+router = APIRouter(include_in_schema=False)
+router.include_router(entity_router)
+
+_FILTER_FIELDS = set(MeasureFilter.model_fields)
+
+
+def page_filter(request: Request, **fixed: str) -> MeasureFilter:
+    """A MeasureFilter from a page's query string: empty fields dropped, unknown ones ignored.
+
+    Raises:
+        InputError: A value is malformed (the field is named).
+    """
+    raw = {key: value for key, value in request.query_params.items() if key in _FILTER_FIELDS and value.strip()}
+    raw.update(fixed)
+    try:
+        return MeasureFilter(**raw)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise InputError(problems) from None
+
+
+def filter_choices(store) -> dict:
+    """The options of the filter form's drop-downs."""
+    return {"plans": list_plans(store), "pollutants": list_pollutants(store), "sectors": list_sectors(store),
+            "roles": [role.value for role in Role]}
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    plans = list_plans(store)
+    return templates.TemplateResponse(request, "home.html", {"plans": plans})
+
+
+@router.get("/measures", response_class=HTMLResponse)
+def measures_page(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    wanted = page_filter(request)
+    measures, total = find_measures(store, wanted)
+    return templates.TemplateResponse(request, "measures.html", {
+        "measures": measures, "total": total, "wanted": wanted, "choices": filter_choices(store),
+        "query": _query_without(request, "offset")})
+
+
+@dataclass
+class Segment:
+    """A stretch of the document text, inside a measure (``measure`` set) or between measures."""
+
+    text: str
+    measure: MeasurePublic | None = None
+
+
+def segments(full_text: str, measures: list[MeasurePublic]) -> list[Segment]:
+    """The text cut at the measures' spans, in order; overlapping spans keep the first."""
+    out: list[Segment] = []
+    position = 0
+    for measure in sorted((m for m in measures if m.span), key=lambda m: m.span.start):  # type: ignore[union-attr]
+        start, end = measure.span.start, measure.span.end  # type: ignore[union-attr]
+        if start < position or end > len(full_text) or end <= start:
+            continue
+        if start > position:
+            out.append(Segment(full_text[position:start]))
+        out.append(Segment(full_text[start:end], measure))
+        position = end
+    if position < len(full_text):
+        out.append(Segment(full_text[position:]))
+    return out
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: PlanId, request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    plan = get_plan(store, plan_id)
+    measures, _ = find_measures(store, MeasureFilter(plan=plan_id, limit=500))
+    full_text, file_name = plan_text(store, plan_id)
+    return templates.TemplateResponse(request, "plan.html", {
+        "plan": plan, "measures": measures, "segments": segments(full_text, measures), "file_name": file_name})
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline_page(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    wanted = page_filter(request, limit="500")
+    today = dt.date.today()
+    deadlines, total = find_deadlines(store, wanted, today)
+    months: OrderedDict[str, list] = OrderedDict()
+    for deadline in deadlines:
+        key = deadline.due_date.strftime("%Y-%m") if deadline.due_date else "no date"
+        months.setdefault(key, []).append(deadline)
+    return templates.TemplateResponse(request, "timeline.html", {
+        "months": months, "total": total, "shown": len(deadlines), "today": today, "wanted": wanted,
+        "overdue": sum(d.overdue for d in deadlines), "choices": filter_choices(store)})
+
+
+@router.get("/queries", response_class=HTMLResponse)
+def queries_page(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
+    return templates.TemplateResponse(request, "queries.html", {"queries": list_saved(settings.queries_dir)})
+
+
+@router.get("/queries/{name}", response_class=HTMLResponse)
+def query_page(name: str, request: Request, store: StoreDep, settings: SettingsDep,
+               templates: TemplatesDep) -> Response:
+    try:
+        query = get_saved(name, settings.queries_dir)
+    except InputError as error:
+        raise NotFound(error.detail) from None
+    params = {key: value for key, value in request.query_params.items() if key != "run"}
+    result, error = None, None
+    if "run" in request.query_params:
+        try:
+            result = result_public(name, run_saved(store, name, params, settings.query_timeout, settings.queries_dir))
+        except AirkgError as failure:
+            if failure.status >= 500:
+                raise
+            error = failure
+    return templates.TemplateResponse(request, "query.html", {
+        "query": query, "params": params, "result": result, "error": error,
+        "csv_query": _query_without(request, "run")}, status_code=error.status if error else 200)
+
+
+@router.get("/editor", response_class=HTMLResponse)
+def editor_page(request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
+    """The SPARQL editor: YASGUI over /sparql, and a plain form that works without JavaScript."""
+    text = request.query_params.get("query", "")
+    result, graph_text, error = None, None, None
+    if text.strip():
+        try:
+            answer = store.query(text, timeout=settings.query_timeout, max_rows=settings.max_rows)
+        except AirkgError as failure:
+            if failure.status >= 500 and failure.status != 503:
+                raise
+            error = failure
+        else:
+            if answer.kind in ("construct", "describe") and answer.graph is not None:
+                graph_text = answer.graph.serialize(format="turtle")
+            else:
+                result = result_public("editor", answer)
+    return templates.TemplateResponse(request, "editor.html", {
+        "text": text, "result": result, "graph_text": graph_text, "error": error, "graph_types": GRAPH_TYPES},
+        status_code=error.status if error else 200)
+
+
+def _query_without(request: Request, *names: str) -> str:
+    """The request's query string without ``names`` (for paging and download links)."""
+    return urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in names and v != ""])

@@ -1,0 +1,25 @@
+"""Pollutants: the SKOS scheme, with how many measures name or imply each."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import StoreDep
+from api.models import PollutantPublic, PollutantsPublic
+from api.reads.entities import get_pollutant, list_pollutants
+from api.routes.ids import ConceptCode
+
+router = APIRouter(prefix="/api/pollutants", tags=["pollutants"])
+
+
+@router.get("", response_model=PollutantsPublic)
+def read_pollutants(store: StoreDep) -> PollutantsPublic:
+    """Every pollutant concept."""
+    pollutants = list_pollutants(store)
+    return PollutantsPublic(data=pollutants, count=len(pollutants))
+
+
+@router.get("/{code}", response_model=PollutantPublic, responses={404: {"description": "Unknown pollutant"}})
+def read_pollutant(code: ConceptCode, store: StoreDep) -> PollutantPublic:
+    """One pollutant by code (e.g. PM2.5)."""
+    return get_pollutant(store, code)

@@ -1,0 +1,99 @@
+"""The SPARQL 1.1 Protocol endpoint: GET ?query=, POST form, POST application/sparql-query. Read-only.
+
+Every query goes through :meth:`kg.store.Store.query`, whose guard refuses updates, SERVICE and
+FROM naming graphs elsewhere before anything runs; the time limit and row cap come from Settings.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import SettingsDep, StoreDep
+from api.errors import UnsupportedMediaType
+from api.sparql_results import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTION_TYPES, render
+from kg.errors import ForbiddenQuery, InputError
+
+router = APIRouter(tags=["sparql"])
+
+MAX_QUERY_LENGTH = 100_000
+_FORM = "application/x-www-form-urlencoded"
+_QUERY = "application/sparql-query"
+_RESPONSES = {
+    303: {"description": "A browser (Accept: text/html) without a query is sent to the editor"},
+    200: {"description": "Query results", "content": {media: {} for media in
+                                                     dict.fromkeys(SOLUTION_TYPES + BOOLEAN_TYPES + GRAPH_TYPES)}},
+    400: {"description": "Malformed query or parameters"},
+    403: {"description": "Update, SERVICE or a remote FROM: refused before running"},
+    406: {"description": "No acceptable result format"},
+    413: {"description": "More rows than the configured cap"},
+    415: {"description": "Unsupported request body type"},
+    503: {"description": "Past the configured time limit"},
+}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            _FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}},
+                               "required": ["query"]}},
+            _QUERY: {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def answer(query: str | None, request: Request, store, settings) -> Response:
+    """Run ``query`` and serialize it as the request's Accept header asks."""
+    if query is None or not query.strip():
+        raise InputError("no query: give it as ?query=, as the form field query, or as an application/sparql-query body")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InputError(f"the query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are accepted")
+    result = store.query(query, timeout=settings.query_timeout, max_rows=settings.max_rows)
+    body, media_type = render(result, request.headers.get("accept"))
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})
+
+
+def _refuse_dataset_and_update(params: dict[str, list[str]]) -> None:
+    if "update" in params:
+        raise ForbiddenQuery("SPARQL Update is not allowed: this endpoint is read-only")
+    for name in ("default-graph-uri", "named-graph-uri"):
+        if name in params:
+            raise InputError(f"{name} is not supported: the default graph is the union of all graphs")
+
+
+@router.get("/sparql", response_model=None, responses=_RESPONSES)
+def sparql_get(request: Request, store: StoreDep, settings: SettingsDep, query: str | None = None) -> Response:
+    """SPARQL 1.1 query via GET (?query=); results by Accept."""
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    _refuse_dataset_and_update(params)
+    if query is None and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/editor", status_code=303)  # a browser opening the endpoint gets the editor
+    return answer(query, request, store, settings)
+
+
+@router.post("/sparql", response_model=None, responses=_RESPONSES, openapi_extra=_BODY)
+async def sparql_post(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """SPARQL 1.1 query via POST (form field query, or an application/sparql-query body)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the request body is not UTF-8") from None
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if content_type == _FORM:
+        params = {**params, **parse_qs(text, keep_blank_values=True)}
+        _refuse_dataset_and_update(params)
+        query = params.get("query", [None])[-1]
+    elif content_type == _QUERY:
+        _refuse_dataset_and_update(params)
+        query = text
+    elif not raw:
+        _refuse_dataset_and_update(params)
+        query = params.get("query", [None])[-1]
+    else:
+        raise UnsupportedMediaType(f"send the query as {_FORM} (field query) or as {_QUERY}, not {content_type!r}")
+    return await run_in_threadpool(answer, query, request, store, settings)
