@@ -192,11 +192,20 @@ def _region_mentions(span: Span, region: RegionRef | None, agency_spans: list[Sp
         short = span.text[match.start:match.end] != match.region.name
         if match.region.code == region.code or (short and _two_levels_below(match.region, region)):
             continue
-        if any(a.start < end and start < a.end for a in agency_spans):
+        if any(a.start < end and start < a.end for a in agency_spans) or _in_company_name(span.text, match.end):
             continue
         mention_span = Span(start=start, end=end, text=span.text[match.start:match.end])
         mentions.setdefault(match.region.code, RegionMention(region=match.region, span=mention_span))
     return list(mentions.values())
+
+
+_CLAUSE_END = re.compile(r"[，。、；：,;:\n（(]")
+
+
+def _in_company_name(text: str, end: int) -> bool:
+    """临沂 in 临沂钢铁投资集团特钢有限公司 names a company, not a place the measure is about."""
+    rest = _CLAUSE_END.split(text[end:end + 30], maxsplit=1)[0]
+    return bool(re.search(r"(公司|集团|有限|股份|厂)", rest))
 
 
 def _two_levels_below(named: RegionRef, plan_region: RegionRef) -> bool:
