@@ -1,16 +1,24 @@
 """Documents → store: read and extract every file first (in parallel processes), then load all graphs in one
-atomic replacement, so a batch with one bad file changes nothing."""
+atomic replacement, so a batch with one bad file changes nothing.
+
+The CLI (``airkg ingest``, ``airkg build``) and the upload route of the API (``api/routes/uploads.py``) both go
+through :func:`ingest_files` / :func:`ingest_bytes`, so a file is read, refused or loaded the same way by both.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg.errors import DocumentError
+from kg.errors import DocumentError, InputError
 from kg.extraction import PlanOverrides, extract_plan
 from kg.models import Plan
 from kg.rdf_building import (
@@ -20,8 +28,19 @@ from kg.rdf_building import (
     build_regions_graph,
     build_vocabulary_graph,
     plan_graph_iri,
+    plan_nquads,
+    regions_nquads,
 )
-from kg.reading import SUPPORTED_SUFFIXES, read_document
+from kg.regions import gazetteer
+from kg.reading import SUPPORTED_SUFFIXES, SourceDocument, document_from_bytes, read_document
+from kg.store import Store
+
+#: What a plan id given by the user (``--id``) may look like: it becomes part of IRIs.
+PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+#: Years a plan may be given (``--year``): relative deadlines are resolved against it.
+YEARS = range(1949, 2101)
+
+Progress = Callable[[Iterable], Iterable]
 
 
 @dataclass(frozen=True)
@@ -31,32 +50,125 @@ class ExtractedPlan:
 
     @property
     def summary(self) -> str:
-        measures = self.plan.measures
-        agencies = {a.canonical for m in measures for a in m.agencies}
-        deadlines = sum(len(m.deadlines) for m in measures)
-        return (f"{self.plan.source_file}: {self.plan.title} — {len(measures)} measures, "
-                f"{len(agencies)} agencies, {deadlines} deadlines")
+        return plan_summary(self.plan)
 
 
-def documents_in(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: each file given, and every supported file inside each folder given (sorted)."""
+def plan_summary(plan: Plan) -> str:
+    """One line on a plan: its file, title and counts."""
+    measures = plan.measures
+    agencies = {a.canonical for m in measures for a in m.agencies}
+    deadlines = sum(len(m.deadlines) for m in measures)
+    return (f"{plan.source_file}: {plan.title} — {len(measures)} measures, "
+            f"{len(agencies)} agencies, {deadlines} deadlines")
+
+
+@dataclass(frozen=True)
+class Found:
+    """The files to ingest, and those passed over inside folders, with why."""
+
+    files: list[Path]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest did: the plans loaded (new or replacing one of the same id) and the store after it."""
+
+    plans: list[ExtractedPlan]
+    added: list[str]
+    replaced: list[str]
+    skipped: list[tuple[Path, str]]
+    same_text_as: dict[str, list[str]]
+    triples: int
+    graphs: int
+
+    def lines(self) -> list[str]:
+        """The summary printed by ``airkg ingest``: one line per plan, skipped file and duplicate, then totals."""
+        out = []
+        for extracted in self.plans:
+            verb = "replaced" if extracted.plan.id in self.replaced else "added"
+            out.append(f"{verb} {extracted.plan.id}  {extracted.summary}")
+        for plan_id, others in self.same_text_as.items():
+            out.append(f"note: plan {plan_id} has the same source file as plan(s) {', '.join(others)} already "
+                       "in the store; `airkg remove` the one you do not want")
+        for path, why in self.skipped:
+            out.append(f"skipped {path}: {why}")
+        out.append(f"{len(self.plans)} plans loaded ({len(self.added)} new, {len(self.replaced)} replaced); "
+                   f"the store holds {self.triples} triples in {self.graphs} graphs.")
+        return out
+
+
+def find_documents(paths: Iterable[Path]) -> Found:
+    """Files to ingest: each file given, and every supported file inside each folder given (sorted).
+
+    Inside folders, files of other types, hidden files and Word's lock files (``~$plan.docx``) are passed over
+    and listed in :attr:`Found.skipped`; a file named directly is always read (and refused if unsupported).
+
+    Raises:
+        DocumentError: a path does not exist, or no documents were found.
+    """
+    paths = list(paths)
     files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file()))
+            for candidate in sorted(p for p in path.rglob("*") if p.is_file()):
+                why = _pass_over(candidate.relative_to(path))
+                if why:
+                    skipped.append((candidate, why))
+                else:
+                    files.append(candidate)
         elif path.exists():
             files.append(path)
         else:
             raise DocumentError(f"{path}: no such file or folder")
     if not files:
         raise DocumentError(f"no documents ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}")
-    return files
+    return Found(files, skipped)
+
+
+def _pass_over(relative: Path) -> str | None:
+    if any(part.startswith(".") for part in relative.parts):
+        return "hidden"
+    if relative.name.startswith("~$"):
+        return "a Word lock file"
+    if relative.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"not a plan document ({relative.suffix or 'no suffix'}; airkg reads {', '.join(SUPPORTED_SUFFIXES)})"
+    return None
+
+
+def documents_in(paths: Iterable[Path]) -> list[Path]:
+    """The files of :func:`find_documents`, without the list of those skipped."""
+    return find_documents(paths).files
+
+
+def check_overrides(overrides: PlanOverrides, files: int) -> None:
+    """Refuse overrides that cannot be right: a title or id for several files, a malformed id, an odd year.
+
+    Raises:
+        InputError: which override is wrong and why.
+    """
+    if (overrides.title or overrides.plan_id) and files != 1:
+        raise InputError("--title and --id name one plan: give exactly one file")
+    if overrides.plan_id is not None and not PLAN_ID.fullmatch(overrides.plan_id):
+        raise InputError(f"plan id {overrides.plan_id!r} is not usable: letters, digits, '_', '-' and '.', "
+                         "starting with a letter or digit, at most 100")
+    if overrides.year is not None and overrides.year not in YEARS:
+        raise InputError(f"year {overrides.year} is out of range ({YEARS.start}–{YEARS.stop - 1})")
+    if overrides.title is not None and not overrides.title.strip():
+        raise InputError("--title is empty")
+    if overrides.region is not None and gazetteer().resolve(overrides.region) is None:
+        raise InputError(f"unknown or ambiguous region {overrides.region!r}; give its full name, "
+                         "e.g. 山东省济南市 → 济南市")
+
+
+def extract_document(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> ExtractedPlan:
+    plan = extract_plan(document, overrides)
+    return ExtractedPlan(plan, build_plan_graph(plan, document.text))
 
 
 def extract_file(path: Path, overrides: PlanOverrides = PlanOverrides()) -> ExtractedPlan:
-    document = read_document(path)
-    plan = extract_plan(document, overrides)
-    return ExtractedPlan(plan, build_plan_graph(plan, document.text))
+    return extract_document(read_document(path), overrides)
 
 
 def _extract_for_pool(args: tuple[Path, PlanOverrides]) -> ExtractedPlan | DocumentError:
@@ -67,7 +179,7 @@ def _extract_for_pool(args: tuple[Path, PlanOverrides]) -> ExtractedPlan | Docum
 
 
 def extract_files(files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
-                  progress: Callable[[Iterable], Iterable] = lambda items: items) -> list[ExtractedPlan]:
+                  progress: Progress = lambda items: items) -> list[ExtractedPlan]:
     """Extract every file; raise one DocumentError naming every file that failed."""
     work = [(path, overrides) for path in files]
     if jobs > 1 and len(files) > 1:
@@ -76,20 +188,15 @@ def extract_files(files: Sequence[Path], overrides: PlanOverrides = PlanOverride
     else:
         results = [_extract_for_pool(item) for item in progress(work)]
     errors = [result for result in results if isinstance(result, DocumentError)]
+    if len(errors) == 1 and len(files) == 1:
+        raise errors[0]
     if errors:
-        raise DocumentError("; ".join(error.detail for error in errors) + " — nothing was loaded")
+        more = f" (and {len(errors) - 1} more file{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise DocumentError(f"{errors[0].detail}{more} — nothing was loaded"
+                            + ("".join(f"\n{error.detail}" for error in errors[1:])))
     plans = [result for result in results if isinstance(result, ExtractedPlan)]
-    _check_unique_ids(plans)
+    _check_unique_plan_ids((extracted.plan.id, str(path)) for path, extracted in zip(files, plans))
     return plans
-
-
-def _check_unique_ids(plans: list[ExtractedPlan]) -> None:
-    seen: dict[str, str] = {}
-    for extracted in plans:
-        other = seen.setdefault(extracted.plan.id, extracted.plan.source_file)
-        if other != extracted.plan.source_file:
-            raise DocumentError(f"{other} and {extracted.plan.source_file} would both be plan {extracted.plan.id!r}; "
-                                "rename one — nothing was loaded")
 
 
 def graphs_to_load(plans: Sequence[ExtractedPlan], with_vocabularies: bool = True) -> dict[str, Graph]:
@@ -98,3 +205,208 @@ def graphs_to_load(plans: Sequence[ExtractedPlan], with_vocabularies: bool = Tru
         graphs[str(VOCABULARY_GRAPH)] = build_vocabulary_graph()
         graphs[str(REGIONS_GRAPH)] = build_regions_graph()
     return graphs
+
+
+def load_plans(store: Store, plans: Sequence[ExtractedPlan], skipped: Sequence[tuple[Path, str]] = ()) -> IngestReport:
+    """Put ``plans`` in ``store`` in one atomic replacement (with the vocabulary and region graphs).
+
+    A plan whose id is already in the store is replaced whole: its old graph is dropped in the same
+    transaction, so no triple of the old version stays.
+    """
+    existing = set(store.graph_iris())
+    same_text = _same_text(store, plans)
+    store.replace_graphs(graphs_to_load(plans))
+    replaced = [p.plan.id for p in plans if str(plan_graph_iri(p.plan.id)) in existing]
+    return IngestReport(
+        plans=list(plans),
+        added=[p.plan.id for p in plans if p.plan.id not in replaced],
+        replaced=replaced,
+        skipped=list(skipped),
+        same_text_as=same_text,
+        triples=store.triple_count(),
+        graphs=len(store.graph_iris()),
+    )
+
+
+def _same_text(store: Store, plans: Sequence[ExtractedPlan]) -> dict[str, list[str]]:
+    """Plans of the batch whose source file (by SHA-256) is already in the store under another id."""
+    from rdflib import Literal
+
+    found: dict[str, list[str]] = {}
+    for extracted in plans:
+        rows = store.query(
+            "SELECT DISTINCT ?plan WHERE { ?plan airkg:sourceDocument ?doc . ?doc airkg:sha256 ?sha }",
+            bindings={"sha": Literal(extracted.plan.sha256)},
+        ).rows
+        others = sorted(str(row["plan"]).rsplit("/", 1)[-1] for row in rows)
+        others = [other for other in others if other != extracted.plan.id]
+        if others:
+            found[extracted.plan.id] = others
+    return found
+
+
+def ingest_files(store: Store, paths: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
+                 progress: Callable[[int], Progress] = lambda total: lambda items: items) -> IngestReport:
+    """Add or replace the plans in ``paths`` (files or folders): all are extracted first, then loaded at once.
+
+    Raises:
+        DocumentError: a path is missing, or a file cannot be read or holds no plan (every such file is named);
+            the store is not touched.
+        InputError: an override cannot be right (see :func:`check_overrides`).
+    """
+    found = find_documents(paths)
+    check_overrides(overrides, len(found.files))
+    plans = extract_files(found.files, overrides, jobs=jobs, progress=progress(len(found.files)))
+    return load_plans(store, plans, found.skipped)
+
+
+def ingest_bytes(store: Store, name: str, data: bytes, overrides: PlanOverrides = PlanOverrides()) -> IngestReport:
+    """Add or replace the plan in ``data``, a file called ``name`` (an upload).
+
+    Raises:
+        DocumentError, InputError: as :func:`ingest_files`; the store is not touched.
+    """
+    check_overrides(overrides, 1)
+    safe_name = Path(name.replace("\\", "/")).name or "upload"
+    return load_plans(store, [extract_document(document_from_bytes(safe_name, data), overrides)])
+
+
+def remove_plan(store: Store, plan_id: str) -> None:
+    """Take plan ``plan_id`` out of ``store`` (its whole named graph).
+
+    Raises:
+        InputError: no such plan in the store.
+    """
+    if not PLAN_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
+        raise InputError(f"no plan {plan_id!r} in the store")
+
+
+# --------------------------------------------------------------------------- bulk loading
+
+
+@dataclass(frozen=True)
+class PlanQuads:
+    """One plan as an extraction worker hands it back for a bulk load: no Plan, no rdflib Graph.
+
+    Pickling a plan's rdflib Graph to send it from a worker costs as much as building it; its
+    N-Quads bytes cost nothing (``BENCHMARKS.md``, "Build").
+    """
+
+    plan_id: str
+    source_file: str
+    summary: str
+    characters: int
+    quads: int
+    nquads: bytes = field(repr=False, default=b"")
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What :func:`bulk_load_files` loaded, and where the time went (seconds, wall clock).
+
+    ``seconds``: ``extract`` (reading, extraction and N-Quads, in the worker processes, until the
+    last plan is spooled), ``load`` (the store's bulk load of the plans and the region graph),
+    ``vocabularies`` (the vocabulary graph).
+    """
+
+    plans: list[PlanQuads]
+    quads: int
+    spooled_bytes: int
+    seconds: dict[str, float]
+
+
+def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
+    """Read and extract one file; its graph as N-Quads (see :func:`kg.rdf_building.plan_nquads`)."""
+    document = read_document(path)
+    plan = extract_plan(document, overrides)
+    try:
+        data, quads = plan_nquads(plan, document.text)
+    except ValueError as exc:
+        raise DocumentError(f"{document.name}: {exc}") from exc
+    return PlanQuads(plan.id, plan.source_file, plan_summary(plan), len(document.text), quads, data)
+
+
+def _nquads_for_pool(args: tuple[Path, PlanOverrides]) -> PlanQuads | DocumentError:
+    try:
+        return extract_file_nquads(*args)
+    except DocumentError as error:  # returned, not raised, so every file's error can be reported
+        return error
+
+
+def extract_files_nquads(files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
+                         progress: Progress = lambda items: items) -> Iterator[PlanQuads | DocumentError]:
+    """Each file's :class:`PlanQuads` (or its error), in order, extracted in ``jobs`` processes.
+
+    Small chunks keep few plans in flight: a 625-plan chunk of N-Quads would be ~400 MB.
+    """
+    work = [(path, overrides) for path in files]
+    if jobs > 1 and len(files) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            yield from progress(pool.map(_nquads_for_pool, work, chunksize=max(1, min(8, len(work) // (jobs * 4)))))
+    else:
+        yield from (_nquads_for_pool(item) for item in progress(work))
+
+
+def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
+                    progress: Progress = lambda items: items, with_vocabularies: bool = True,
+                    spool_dir: Path | None = None) -> BulkReport:
+    """Extract ``files`` in ``jobs`` processes and load their plans with the store's bulk loader.
+
+    For a national corpus: each plan's N-Quads go to a spool file as they arrive, so memory holds a
+    few plans rather than the batch, then :meth:`~kg.store.Store.replace_graphs_nquads` loads the
+    file. As with :func:`extract_files`, every file is extracted before anything is written, and
+    one that fails (every such file is named) leaves the store untouched.
+
+    Args:
+        spool_dir: Where the spool file goes (default: the system's temporary folder); it needs
+            about 250 bytes per quad, ~0.6 MB per plan, and is deleted afterwards.
+
+    Raises:
+        DocumentError: a file cannot be read or holds no plan, or two files would be the same plan.
+    """
+    started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="airkg-spool-", dir=spool_dir))
+    try:
+        spool = folder / "plans.nq"
+        plans: list[PlanQuads] = []
+        errors: list[DocumentError] = []
+        spooled = 0
+        with spool.open("wb") as out:
+            for result in extract_files_nquads(files, overrides, jobs, progress):
+                if isinstance(result, DocumentError):
+                    errors.append(result)
+                    continue
+                out.write(result.nquads)
+                spooled += len(result.nquads)
+                plans.append(PlanQuads(result.plan_id, result.source_file, result.summary, result.characters,
+                                       result.quads))
+        if errors:
+            more = f" (and {len(errors) - 1} more file{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+            raise DocumentError(f"{errors[0].detail}{more} — nothing was loaded"
+                                + "".join(f"\n{error.detail}" for error in errors[1:]))
+        _check_unique_plan_ids((p.plan_id, str(path)) for path, p in zip(files, plans))
+        graphs = [str(plan_graph_iri(p.plan_id)) for p in plans]
+        if with_vocabularies:  # the regions go in the bulk load; the vocabulary's blank nodes stay as rdflib has them
+            with spool.open("ab") as out:
+                out.write(regions_nquads()[0])
+            graphs.append(str(REGIONS_GRAPH))
+        extracted = time.perf_counter()
+        store.replace_graphs_nquads(spool, graphs)
+        loaded = time.perf_counter()
+        if with_vocabularies:
+            store.replace_graphs({str(VOCABULARY_GRAPH): build_vocabulary_graph()})
+        finished = time.perf_counter()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    seconds = {"extract": extracted - started, "load": loaded - extracted, "vocabularies": finished - loaded}
+    return BulkReport(plans, sum(p.quads for p in plans), spooled, seconds)
+
+
+def _check_unique_plan_ids(plans: Iterable[tuple[str, str]]) -> None:
+    """Refuse a batch in which two files (their paths: two folders may hold the same name) give one plan id."""
+    seen: dict[str, str] = {}
+    for plan_id, source_file in plans:
+        other = seen.setdefault(plan_id, source_file)
+        if other != source_file:
+            raise DocumentError(f"{other} and {source_file} would both be plan {plan_id!r}; "
+                                "rename one — nothing was loaded")

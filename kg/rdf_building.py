@@ -2,12 +2,19 @@
 
 Every extracted fact links (``airkg:source``) to an ``airkg:SourceSpan`` giving its file, character
 offsets and verbatim text; the document's full text is kept so that any span can be checked.
+
+A plan's graph comes two ways from one builder: :func:`build_plan_graph` gives an rdflib ``Graph``;
+:func:`plan_nquads` gives the same triples as N-Quads bytes without making a single rdflib term,
+about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
@@ -22,8 +29,6 @@ QUDT = Namespace("http://qudt.org/schema/qudt/")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 VOCABULARY_GRAPH = RES["graph/vocabulary"]
 REGIONS_GRAPH = RES["graph/regions"]
-_ROLE_PROPERTY = {"lead": AIRKG.leadAgency, "responsible": AIRKG.responsibleAgency,
-                  "support": AIRKG.supportAgency, "implementing": AIRKG.implementingAgency}
 
 
 def bind_prefixes(graph: Graph) -> Graph:
@@ -61,181 +66,319 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
+class _GraphSink:
+    """Builder output as rdflib terms in a Graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    @staticmethod
+    def iri(value: str) -> URIRef:
+        return URIRef(value)
+
+    @staticmethod
+    def const(term: URIRef) -> URIRef:
+        return term
+
+    @staticmethod
+    def lit(value: Any, lang: str | None = None, datatype: URIRef | None = None) -> Literal:
+        return Literal(value, lang=lang, datatype=datatype)
+
+    def triple(self, s: Any, p: Any, o: Any) -> None:
+        self.graph.add((s, p, o))
+
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_TO_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+
+class _NQuadsSink:
+    """Builder output as N-Quads lines in one named graph, each triple once, in the order first made.
+
+    Terms are N-Triples text (``<iri>``, ``"text"@zh``, ``"5"^^<…#integer>``) with the lexical
+    forms rdflib gives the same values, so the quads are exactly those of :class:`_GraphSink`'s
+    graph (``tests/test_bulk_loading.py`` checks it).
+    """
+
+    def __init__(self, graph_iri: str) -> None:
+        self.suffix = f" {self.iri(graph_iri)} .\n"
+        self.lines: dict[str, None] = {}
+        self._consts: dict[URIRef, str] = {}
+
+    @staticmethod
+    def iri(value: str) -> str:
+        if _IRI_FORBIDDEN.search(value):
+            raise ValueError(f"not a valid IRI: {value!r}")
+        return f"<{value}>"
+
+    def const(self, term: URIRef) -> str:
+        found = self._consts.get(term)
+        if found is None:
+            found = self._consts[term] = self.iri(str(term))
+        return found
+
+    def lit(self, value: Any, lang: str | None = None, datatype: URIRef | None = None) -> str:
+        if datatype is None:
+            if isinstance(value, bool):
+                return f'"{"true" if value else "false"}"^^{self.const(_XSD_BOOLEAN)}'
+            if not isinstance(value, str):
+                raise TypeError(f"no datatype given for {value!r}")
+            text = '"' + _TO_ESCAPE.sub(_escape_char, value) + '"'
+            return f"{text}@{lang}" if lang else text
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            lexical = str(value)
+        elif type(value) is dt.date and datatype == _XSD_DATE:
+            lexical = value.isoformat()
+        else:  # decimals and anything rarer: rdflib's own lexical form
+            lexical = str(Literal(value, datatype=datatype))
+        return '"' + _TO_ESCAPE.sub(_escape_char, lexical) + '"^^' + self.const(datatype)
+
+    def triple(self, s: str, p: str, o: str) -> None:
+        self.lines[f"{s} {p} {o}{self.suffix}"] = None
+
+    def data(self) -> bytes:
+        return "".join(self.lines).encode("utf-8")
+
+
+_RES = str(RES)
+_UNIT = str(UNIT)
+_XSD_DATE, _XSD_GYEAR, _XSD_INTEGER, _XSD_DECIMAL, _XSD_BOOLEAN = XSD.date, XSD.gYear, XSD.integer, XSD.decimal, XSD.boolean
+_PREDICATES: dict[str, URIRef] = {
+    "type": RDF.type, "label": RDFS.label, "name": FOAF.name,
+    "identifier": DCTERMS.identifier, "title": DCTERMS.title, "issued": DCTERMS.issued,
+    "publisher": DCTERMS.publisher, "isPartOf": DCTERMS.isPartOf, "dcterms_source": DCTERMS.source,
+    "start": OA.start, "end": OA.end, "exact": OA.exact, "numericValue": QUDT.numericValue, "unit": QUDT.unit,
+    **{name: AIRKG[name] for name in (
+        "sha256", "fullText", "sourceDocument", "year", "periodStart", "periodEnd", "region", "level", "source",
+        "hasTarget", "number", "path", "planLevel", "hasSection", "partOfPlan", "hasMeasure", "inSection", "text",
+        "responsibleLeader", "jurisdiction", "statedPollutant", "inferredPollutant", "statedSector",
+        "inferredSector", "mentionsRegion", "agency", "role", "nameAsWritten", "blanket", "hasAssignment",
+        "leadAgency", "responsibleAgency", "supportAgency", "implementingAgency", "functionalType", "collective",
+        "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
+        "targetPollutant", "comparator", "unitText")},
+}
+_CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Assignment", "Agency", "Deadline", "Target",
+            "SourceSpan")
+_ROLE_PREDICATE = {"lead": "leadAgency", "responsible": "responsibleAgency", "support": "supportAgency",
+                   "implementing": "implementingAgency"}
+
+
 class _PlanGraphBuilder:
-    def __init__(self, plan: Plan, document_text: str) -> None:
+    """Writes one plan's triples into a sink: ``t`` adds a triple of terms, ``v`` one whose object is a
+    plain value (a string or boolean literal; None adds nothing)."""
+
+    def __init__(self, plan: Plan, document_text: str, sink: _GraphSink | _NQuadsSink) -> None:
         self.plan = plan
         self.text = document_text
-        self.graph = bind_prefixes(Graph(identifier=plan_graph_iri(plan.id)))
-        self.plan_node = plan_iri(plan.id)
-        self.document = RES[f"document/{plan.id}"]
+        self.out = sink
+        self.p = {name: sink.const(term) for name, term in _PREDICATES.items()}
+        self.c = {name: sink.const(AIRKG[name]) for name in _CLASSES}
+        self.plan_node = self.res(f"plan/{plan.id}")
+        self.document = self.res(f"document/{plan.id}")
+        self.region_node = self.res(f"region/{plan.region.code}") if plan.region else None
+        self._spans: set[str] = set()
+        self._agencies: set[tuple[Any, ...]] = set()
 
-    def add(self, subject: URIRef, predicate: URIRef, value: object) -> None:
-        if value is None:
-            return
-        self.graph.add((subject, predicate, value if isinstance(value, URIRef | Literal) else Literal(value)))
+    def res(self, local: str) -> Any:
+        return self.out.iri(_RES + local)
 
-    def build(self) -> Graph:
+    def iri(self, term: URIRef) -> Any:
+        return self.out.iri(str(term))
+
+    def lit(self, value: Any, lang: str | None = None, datatype: URIRef | None = None) -> Any:
+        return self.out.lit(value, lang, datatype)
+
+    def t(self, subject: Any, predicate: str, obj: Any) -> None:
+        self.out.triple(subject, self.p[predicate], obj)
+
+    def v(self, subject: Any, predicate: str, value: str | bool | None) -> None:
+        if value is not None:
+            self.out.triple(subject, self.p[predicate], self.out.lit(value))
+
+    def build(self) -> None:
         self._document()
         self._plan()
         for section in self.plan.sections:
             self._section(section)
         for measure in self.plan.measures:
             self._measure(measure)
-        return self.graph
 
     def _document(self) -> None:
-        g, doc = self.graph, self.document
-        g.add((doc, RDF.type, AIRKG.Document))
-        self.add(doc, DCTERMS.identifier, self.plan.source_file)
-        self.add(doc, AIRKG.sha256, self.plan.sha256)
-        self.add(doc, AIRKG.fullText, self.text)
+        doc = self.document
+        self.t(doc, "type", self.c["Document"])
+        self.v(doc, "identifier", self.plan.source_file)
+        self.v(doc, "sha256", self.plan.sha256)
+        self.v(doc, "fullText", self.text)
 
     def _plan(self) -> None:
         plan, node = self.plan, self.plan_node
-        self.graph.add((node, RDF.type, AIRKG.Plan))
-        self.add(node, DCTERMS.title, Literal(plan.title, lang="zh"))
-        self.add(node, AIRKG.sourceDocument, self.document)
-        self.add(node, DCTERMS.identifier, plan.doc_number)
+        self.t(node, "type", self.c["Plan"])
+        self.t(node, "title", self.lit(plan.title, lang="zh"))
+        self.t(node, "sourceDocument", self.document)
+        self.v(node, "identifier", plan.doc_number)
         if plan.issued:
-            self.add(node, DCTERMS.issued, Literal(plan.issued, datatype=XSD.date))
+            self.t(node, "issued", self.lit(plan.issued, datatype=_XSD_DATE))
         if plan.year:
-            self.add(node, AIRKG.year, Literal(str(plan.year), datatype=XSD.gYear))
-        for predicate, year in ((AIRKG.periodStart, plan.period_start), (AIRKG.periodEnd, plan.period_end)):
+            self.t(node, "year", self.lit(str(plan.year), datatype=_XSD_GYEAR))
+        for predicate, year in (("periodStart", plan.period_start), ("periodEnd", plan.period_end)):
             if year:
-                self.add(node, predicate, Literal(str(year), datatype=XSD.gYear))
-        if plan.region:
-            self.add(node, AIRKG.region, region_iri(plan.region.code))
+                self.t(node, predicate, self.lit(str(year), datatype=_XSD_GYEAR))
+        if self.region_node is not None:
+            self.t(node, "region", self.region_node)
         if plan.level:
-            self.add(node, AIRKG.level, concept_iri("level", plan.level.value))
+            self.t(node, "level", self.res(f"level/{plan.level.value}"))
         if plan.title_span:
-            self.add(node, AIRKG.source, self._span(plan.title_span))
+            self.t(node, "source", self._span(plan.title_span))
         if plan.issuer:
-            self.add(node, DCTERMS.publisher, self._issuer(plan.issuer))
+            self.t(node, "publisher", self._issuer(plan.issuer))
         for index, target in enumerate(plan.targets, 1):
-            self.add(node, AIRKG.hasTarget, self._target(RES[f"plan/{plan.id}/target/{index}"], target))
+            self.t(node, "hasTarget", self._target(self.res(f"plan/{plan.id}/target/{index}"), target))
 
-    def _issuer(self, issuer: str) -> URIRef:
+    def _issuer(self, issuer: str) -> Any:
         agency = canonical_agency(issuer, self.plan.region)
-        node = agency_iri(agency.canonical)
+        node = self.res(f"agency/{_digest(agency.canonical)}")
         self._agency_node(node, agency.canonical, agency.english, agency.jurisdiction, agency.agency_type,
                           agency.collective, issuer)
         return node
 
     def _section(self, section: Section) -> None:
-        node = RES[f"plan/{self.plan.id}/section/{section.path}"]
-        self.graph.add((node, RDF.type, AIRKG.Section))
-        self.add(node, AIRKG.number, section.number)
-        self.add(node, AIRKG.path, section.path)
-        self.add(node, DCTERMS.title, Literal(section.title, lang="zh"))
-        self.add(node, AIRKG.planLevel, Literal(section.plan_level))
+        node = self.res(f"plan/{self.plan.id}/section/{section.path}")
+        self.t(node, "type", self.c["Section"])
+        self.v(node, "number", section.number)
+        self.v(node, "path", section.path)
+        self.t(node, "title", self.lit(section.title, lang="zh"))
+        self.v(node, "planLevel", section.plan_level)
         parent = section.path.rsplit(".", 1)[0] if "." in section.path else None
-        self.add(node, DCTERMS.isPartOf, RES[f"plan/{self.plan.id}/section/{parent}"] if parent else self.plan_node)
-        self.add(node, AIRKG.source, self._span(section.span))
-        self.add(self.plan_node, AIRKG.hasSection, node)
+        self.t(node, "isPartOf", self.res(f"plan/{self.plan.id}/section/{parent}") if parent else self.plan_node)
+        self.t(node, "source", self._span(section.span))
+        self.t(self.plan_node, "hasSection", node)
 
     def _measure(self, measure: Measure) -> None:
-        node = measure_iri(self.plan.id, measure.path)
-        g = self.graph
-        g.add((node, RDF.type, AIRKG.Measure))
-        self.add(node, AIRKG.partOfPlan, self.plan_node)
-        self.add(self.plan_node, AIRKG.hasMeasure, node)
+        base = f"plan/{self.plan.id}/measure/{measure.path}"
+        node = self.res(base)
+        self.t(node, "type", self.c["Measure"])
+        self.t(node, "partOfPlan", self.plan_node)
+        self.t(self.plan_node, "hasMeasure", node)
         if measure.section_path:
-            self.add(node, AIRKG.inSection, RES[f"plan/{self.plan.id}/section/{measure.section_path}"])
-        self.add(node, AIRKG.number, measure.number)
-        self.add(node, AIRKG.path, measure.path)
-        self.add(node, DCTERMS.identifier, measure.id)
-        self.add(node, DCTERMS.title, Literal(measure.title, lang="zh"))
-        self.add(node, AIRKG.text, Literal(measure.text, lang="zh"))
-        self.add(node, AIRKG.source, self._span(measure.span))
+            self.t(node, "inSection", self.res(f"plan/{self.plan.id}/section/{measure.section_path}"))
+        self.v(node, "number", measure.number)
+        self.v(node, "path", measure.path)
+        self.v(node, "identifier", measure.id)
+        self.t(node, "title", self.lit(measure.title, lang="zh"))
+        self.t(node, "text", self.lit(measure.text, lang="zh"))
+        self.t(node, "source", self._span(measure.span))
         for index, assignment in enumerate(measure.agencies, 1):
-            self._assignment(node, RES[f"plan/{self.plan.id}/measure/{measure.path}/assignment/{index}"], assignment)
+            self._assignment(node, self.res(f"{base}/assignment/{index}"), assignment)
         for leader in measure.leaders:
-            person = RES[f"person/{_digest((self.plan.region.code if self.plan.region else '') + leader.name)}"]
-            g.add((person, RDF.type, AIRKG.Person))
-            self.add(person, FOAF.name, Literal(leader.name, lang="zh"))
-            if self.plan.region:
-                self.add(person, AIRKG.jurisdiction, region_iri(self.plan.region.code))
-            self.add(node, AIRKG.responsibleLeader, person)
+            person = self.res(f"person/{_digest((self.plan.region.code if self.plan.region else '') + leader.name)}")
+            self.t(person, "type", self.c["Person"])
+            self.t(person, "name", self.lit(leader.name, lang="zh"))
+            if self.region_node is not None:
+                self.t(person, "jurisdiction", self.region_node)
+            self.t(node, "responsibleLeader", person)
         for index, deadline in enumerate(measure.deadlines, 1):
-            self._deadline(node, RES[f"plan/{self.plan.id}/measure/{measure.path}/deadline/{index}"], deadline)
+            self._deadline(node, self.res(f"{base}/deadline/{index}"), deadline)
         for mention in measure.pollutants:
-            predicate = AIRKG.statedPollutant if mention.basis == Basis.stated else AIRKG.inferredPollutant
-            self.add(node, predicate, concept_iri("pollutant", mention.code))
+            predicate = "statedPollutant" if mention.basis == Basis.stated else "inferredPollutant"
+            self.t(node, predicate, self.res(f"pollutant/{mention.code}"))
         for mention in measure.sectors:
-            predicate = AIRKG.statedSector if mention.basis == Basis.stated else AIRKG.inferredSector
-            self.add(node, predicate, concept_iri("sector", mention.code))
+            predicate = "statedSector" if mention.basis == Basis.stated else "inferredSector"
+            self.t(node, predicate, self.res(f"sector/{mention.code}"))
         for index, target in enumerate(measure.targets, 1):
-            target_node = RES[f"plan/{self.plan.id}/measure/{measure.path}/target/{index}"]
-            self.add(node, AIRKG.hasTarget, self._target(target_node, target))
+            self.t(node, "hasTarget", self._target(self.res(f"{base}/target/{index}"), target))
         for mention in measure.regions:
-            self.add(node, AIRKG.mentionsRegion, region_iri(mention.region.code))
+            self.t(node, "mentionsRegion", self.res(f"region/{mention.region.code}"))
 
-    def _assignment(self, measure: URIRef, node: URIRef, assignment: AgencyAssignment) -> None:
-        agency = agency_iri(assignment.canonical)
+    def _assignment(self, measure: Any, node: Any, assignment: AgencyAssignment) -> None:
+        agency = self.res(f"agency/{_digest(assignment.canonical)}")
         self._agency_node(agency, assignment.canonical, assignment.canonical_en, assignment.jurisdiction,
-                          assignment.agency_type,
-                          assignment.collective, assignment.name)
-        self.graph.add((node, RDF.type, AIRKG.Assignment))
-        self.add(node, AIRKG.agency, agency)
-        self.add(node, AIRKG.role, concept_iri("role", assignment.role.value))
-        self.add(node, AIRKG.nameAsWritten, Literal(assignment.name, lang="zh"))
-        self.add(node, AIRKG.blanket, Literal(assignment.blanket))
-        self.add(node, AIRKG.source, self._span(assignment.span))
-        self.add(measure, AIRKG.hasAssignment, node)
-        self.add(measure, _ROLE_PROPERTY[assignment.role.value], agency)
+                          assignment.agency_type, assignment.collective, assignment.name)
+        self.t(node, "type", self.c["Assignment"])
+        self.t(node, "agency", agency)
+        self.t(node, "role", self.res(f"role/{assignment.role.value}"))
+        self.t(node, "nameAsWritten", self.lit(assignment.name, lang="zh"))
+        self.v(node, "blanket", assignment.blanket)
+        self.t(node, "source", self._span(assignment.span))
+        self.t(measure, "hasAssignment", node)
+        self.t(measure, _ROLE_PREDICATE[assignment.role.value], agency)
 
-    def _agency_node(self, node: URIRef, canonical: str, english: str, jurisdiction: RegionRef | None,
+    def _agency_node(self, node: Any, canonical: str, english: str, jurisdiction: RegionRef | None,
                      agency_type: str, collective: bool, written: str) -> None:
-        g = self.graph
-        g.add((node, RDF.type, AIRKG.Agency))
-        g.add((node, RDFS.label, Literal(canonical, lang="zh")))
-        g.add((node, RDFS.label, Literal(english, lang="en")))
-        g.add((node, AIRKG.functionalType, concept_iri("agency-type", agency_type)))
-        g.add((node, AIRKG.collective, Literal(collective)))
-        g.add((node, AIRKG.nameVariant, Literal(written, lang="zh")))
+        key = (canonical, english, jurisdiction.code if jurisdiction else None, agency_type, collective, written)
+        if key in self._agencies:  # these triples are in already
+            return
+        self._agencies.add(key)
+        self.t(node, "type", self.c["Agency"])
+        self.t(node, "label", self.lit(canonical, lang="zh"))
+        self.t(node, "label", self.lit(english, lang="en"))
+        self.t(node, "functionalType", self.res(f"agency-type/{agency_type}"))
+        self.v(node, "collective", collective)
+        self.t(node, "nameVariant", self.lit(written, lang="zh"))
         if jurisdiction:
-            g.add((node, AIRKG.jurisdiction, region_iri(jurisdiction.code)))
+            self.t(node, "jurisdiction", self.res(f"region/{jurisdiction.code}"))
 
-    def _deadline(self, measure: URIRef, node: URIRef, deadline: Deadline) -> None:
-        self.graph.add((node, RDF.type, AIRKG.Deadline))
+    def _deadline(self, measure: Any, node: Any, deadline: Deadline) -> None:
+        self.t(node, "type", self.c["Deadline"])
         if deadline.date:
-            self.add(node, AIRKG.dueDate, Literal(deadline.date, datatype=XSD.date))
+            self.t(node, "dueDate", self.lit(deadline.date, datatype=_XSD_DATE))
         if deadline.end:
-            self.add(node, AIRKG.endDate, Literal(deadline.end, datatype=XSD.date))
-        self.add(node, AIRKG.deadlineKind, concept_iri("deadline-kind", deadline.kind.value))
-        self.add(node, AIRKG.originalText, Literal(deadline.text, lang="zh"))
-        self.add(node, AIRKG.note, deadline.note)
-        self.add(node, AIRKG.source, self._span(deadline.span))
-        self.add(measure, AIRKG.hasDeadline, node)
+            self.t(node, "endDate", self.lit(deadline.end, datatype=_XSD_DATE))
+        self.t(node, "deadlineKind", self.res(f"deadline-kind/{deadline.kind.value}"))
+        self.t(node, "originalText", self.lit(deadline.text, lang="zh"))
+        self.v(node, "note", deadline.note)
+        self.t(node, "source", self._span(deadline.span))
+        self.t(measure, "hasDeadline", node)
 
-    def _target(self, node: URIRef, target: Target) -> URIRef:
-        self.graph.add((node, RDF.type, AIRKG.Target))
-        self.add(node, AIRKG.indicator, Literal(target.indicator, lang="zh"))
+    def _target(self, node: Any, target: Target) -> Any:
+        self.t(node, "type", self.c["Target"])
+        self.t(node, "indicator", self.lit(target.indicator, lang="zh"))
         if target.pollutant:
-            self.add(node, AIRKG.targetPollutant, concept_iri("pollutant", target.pollutant))
-        self.add(node, AIRKG.comparator, target.comparator)
-        self.add(node, QUDT.numericValue, Literal(target.value, datatype=XSD.decimal))
+            self.t(node, "targetPollutant", self.res(f"pollutant/{target.pollutant}"))
+        self.v(node, "comparator", target.comparator)
+        self.t(node, "numericValue", self.lit(target.value, datatype=_XSD_DECIMAL))
         if target.unit_code:
-            self.add(node, QUDT.unit, UNIT[target.unit_code])
-        self.add(node, AIRKG.unitText, target.unit)
-        self.add(node, AIRKG.source, self._span(target.span))
+            self.t(node, "unit", self.out.iri(_UNIT + target.unit_code))
+        self.v(node, "unitText", target.unit)
+        self.t(node, "source", self._span(target.span))
         return node
 
-    def _span(self, span: Span) -> URIRef:
-        node = RES[f"plan/{self.plan.id}/span/{span.start}-{span.end}"]
-        g = self.graph
-        if (node, RDF.type, AIRKG.SourceSpan) not in g:
-            g.add((node, RDF.type, AIRKG.SourceSpan))
-            g.add((node, OA.start, Literal(span.start, datatype=XSD.integer)))
-            g.add((node, OA.end, Literal(span.end, datatype=XSD.integer)))
-            g.add((node, OA.exact, Literal(span.text)))
-            g.add((node, DCTERMS.source, self.document))
+    def _span(self, span: Span) -> Any:
+        local = f"plan/{self.plan.id}/span/{span.start}-{span.end}"
+        node = self.res(local)
+        if local not in self._spans:
+            self._spans.add(local)
+            self.t(node, "type", self.c["SourceSpan"])
+            self.t(node, "start", self.lit(span.start, datatype=_XSD_INTEGER))
+            self.t(node, "end", self.lit(span.end, datatype=_XSD_INTEGER))
+            self.v(node, "exact", span.text)
+            self.t(node, "dcterms_source", self.document)
         return node
 
 
 def build_plan_graph(plan: Plan, document_text: str) -> Graph:
     """The named graph of one plan."""
-    return _PlanGraphBuilder(plan, document_text).build()
+    graph = bind_prefixes(Graph(identifier=plan_graph_iri(plan.id)))
+    _PlanGraphBuilder(plan, document_text, _GraphSink(graph)).build()
+    return graph
+
+
+def plan_nquads(plan: Plan, document_text: str) -> tuple[bytes, int]:
+    """The named graph of one plan as N-Quads (UTF-8), and its number of quads.
+
+    The same triples as :func:`build_plan_graph`, in the graph :func:`plan_graph_iri`.
+
+    Raises:
+        ValueError: An IRI would hold a character IRIs may not (e.g. a plan id with a space).
+    """
+    sink = _NQuadsSink(str(plan_graph_iri(plan.id)))
+    _PlanGraphBuilder(plan, document_text, sink).build()
+    return sink.data(), len(sink.lines)
 
 
 def build_vocabulary_graph() -> Graph:
@@ -248,19 +391,31 @@ def build_vocabulary_graph() -> Graph:
 
 def build_regions_graph(codes: Iterable[str] | None = None) -> Graph:
     """China's administrative divisions with their hierarchy (all of them unless ``codes`` is given)."""
-    places = gazetteer()
     graph = bind_prefixes(Graph(identifier=REGIONS_GRAPH))
-    regions = [places.by_code(code) for code in codes] if codes is not None else places.all()
-    for region in regions:
-        node = region_iri(region.code)
-        graph.add((node, RDF.type, AIRKG.Region))
-        graph.add((node, RDFS.label, Literal(region.name, lang="zh")))
-        graph.add((node, RDFS.label, Literal(english_label(region), lang="en")))
-        graph.add((node, AIRKG.adminCode, Literal(region.code)))
-        graph.add((node, AIRKG.level, concept_iri("level", region.level.value)))
-        parent = places.parent(region.code)
-        if parent is not None:
-            graph.add((node, AIRKG.parentRegion, region_iri(parent.code)))
+    _regions_into(_GraphSink(graph), codes)
     return graph
 
 
+def regions_nquads(codes: Iterable[str] | None = None) -> tuple[bytes, int]:
+    """The triples of :func:`build_regions_graph` as N-Quads in its graph, and how many."""
+    sink = _NQuadsSink(str(REGIONS_GRAPH))
+    _regions_into(sink, codes)
+    return sink.data(), len(sink.lines)
+
+
+def _regions_into(sink: _GraphSink | _NQuadsSink, codes: Iterable[str] | None) -> None:
+    places = gazetteer()
+    regions = [places.by_code(code) for code in codes] if codes is not None else places.all()
+    a, label, code, level, parent_of = (sink.const(t) for t in (RDF.type, RDFS.label, AIRKG.adminCode, AIRKG.level,
+                                                                 AIRKG.parentRegion))
+    region_class = sink.const(AIRKG.Region)
+    for region in regions:
+        node = sink.iri(f"{_RES}region/{region.code}")
+        sink.triple(node, a, region_class)
+        sink.triple(node, label, sink.lit(region.name, lang="zh"))
+        sink.triple(node, label, sink.lit(english_label(region), lang="en"))
+        sink.triple(node, code, sink.lit(region.code))
+        sink.triple(node, level, sink.iri(f"{_RES}level/{region.level.value}"))
+        parent = places.parent(region.code)
+        if parent is not None:
+            sink.triple(node, parent_of, sink.iri(f"{_RES}region/{parent.code}"))

@@ -1,0 +1,163 @@
+"""Extraction throughput, where a plan's time goes, and builds to a ready store.
+
+* :func:`extraction_throughput`: read + extract every plan (nothing built or stored) on 1 and 2
+  processes, in characters and plans per second.
+* :func:`stages`: one process, a sample of plans, each stage timed on its own: reading, extraction,
+  the rdflib Graph (what workers used to return), N-Quads (what they return now), and pickling
+  either to send it back from a worker.
+* :func:`build_in_subprocess`: a whole build in a fresh Python process, so that its peak memory
+  (VmHWM) and its workers' are its own: ``bulk`` (:func:`kg.loading.bulk_load_files`) or
+  ``graphs`` (:func:`kg.loading.extract_files` + ``replace_graphs``, the way ``airkg build`` loaded
+  until now) or ``cli`` (``airkg build`` itself, with its checks and counts). The child prints one
+  JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from bench.machine import cpu_seconds, folder_bytes, peak_memory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _extract_one(path: Path) -> int:
+    from kg.extraction import extract_plan
+    from kg.reading import read_document
+
+    document = read_document(path)
+    extract_plan(document)
+    return len(document.text)
+
+
+def _warm_up() -> None:
+    """Import the pipeline and build its caches (gazetteer, vocabularies) before timing."""
+    from kg.extraction import extract_plan
+    from kg.reading import document_from_bytes
+
+    extract_plan(document_from_bytes("warm-up.txt", (ROOT / "tests/documents/layout_table.txt").read_bytes()))
+
+
+def extraction_throughput(files: list[Path], jobs: int) -> dict[str, Any]:
+    """Read and extract ``files`` on ``jobs`` processes; workers start (and import) inside the timing."""
+    started, cpu = time.perf_counter(), cpu_seconds()
+    if jobs == 1:
+        _warm_up()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        characters = sum(_extract_one(path) for path in files)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            characters = sum(pool.map(_extract_one, files, chunksize=max(1, min(16, len(files) // (jobs * 4)))))
+    seconds = time.perf_counter() - started
+    return {"jobs": jobs, "plans": len(files), "characters": characters, "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu_seconds() - cpu, 3), "plans_per_s": round(len(files) / seconds, 2),
+            "chars_per_s": round(characters / seconds)}
+
+
+def stages(files: list[Path]) -> dict[str, Any]:
+    """Milliseconds per plan of each stage, and bytes a worker would send back, on one process."""
+    from kg.extraction import extract_plan
+    from kg.loading import PlanQuads, plan_summary
+    from kg.rdf_building import build_plan_graph, plan_nquads
+    from kg.reading import read_document
+
+    _warm_up()
+    totals = {"read": 0.0, "extract": 0.0, "rdflib_graph": 0.0, "pickle_graph": 0.0, "nquads": 0.0,
+              "pickle_nquads": 0.0}
+    sizes = {"pickle_graph": 0, "pickle_nquads": 0, "triples": 0, "characters": 0}
+    for path in files:
+        t0 = time.perf_counter()
+        document = read_document(path)
+        t1 = time.perf_counter()
+        plan = extract_plan(document)
+        t2 = time.perf_counter()
+        graph = build_plan_graph(plan, document.text)
+        t3 = time.perf_counter()
+        pickled_graph = pickle.dumps(graph)
+        t4 = time.perf_counter()
+        data, quads = plan_nquads(plan, document.text)
+        t5 = time.perf_counter()
+        pickled_quads = pickle.dumps(PlanQuads(plan.id, plan.source_file, plan_summary(plan), len(document.text),
+                                               quads, data))
+        t6 = time.perf_counter()
+        for key, seconds in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+            totals[key] += seconds
+        sizes["pickle_graph"] += len(pickled_graph)
+        sizes["pickle_nquads"] += len(pickled_quads)
+        sizes["triples"] += quads
+        sizes["characters"] += len(document.text)
+    count = len(files)
+    return {"plans": count, "ms_per_plan": {key: round(value / count * 1000, 2) for key, value in totals.items()},
+            "per_plan": {key: round(value / count) for key, value in sizes.items()}}
+
+
+# --------------------------------------------------------------------------- whole builds
+
+
+def build_in_subprocess(corpus: Path, store: Path, mode: str, jobs: int, spool: Path) -> dict[str, Any]:
+    """Build ``store`` from ``corpus`` in a fresh process (see the module docstring); its JSON report."""
+    shutil.rmtree(store, ignore_errors=True)
+    command = [sys.executable, "-m", "bench", "build-store", "--corpus", str(corpus), "--store", str(store),
+               "--mode", mode, "--jobs", str(jobs), "--spool", str(spool)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Path) -> dict[str, Any]:
+    """The child's side of :func:`build_in_subprocess`: build, then report."""
+    from kg.loading import bulk_load_files, documents_in, extract_files, graphs_to_load
+    from kg.store import OxigraphStore
+
+    files = documents_in([corpus])
+    started, cpu = time.perf_counter(), cpu_seconds()
+    report: dict[str, Any] = {"mode": mode, "jobs": jobs, "plans": len(files)}
+    store = OxigraphStore(store_path)
+    if mode == "cli":  # `airkg build --jobs N`, as a user runs it (its per-plan summary lines discarded)
+        import contextlib
+        import io
+
+        from kg.cli import app
+
+        store.close()
+        with contextlib.redirect_stdout(io.StringIO()):
+            app(["build", "--seeds", str(corpus), "--store", str(store_path), "--jobs", str(jobs)],
+                standalone_mode=False)
+        report["phases_s"] = {}
+        report["quads_plans"] = None
+        store = OxigraphStore(store_path)
+    elif mode == "bulk":
+        spool.mkdir(parents=True, exist_ok=True)
+        done = bulk_load_files(store, files, jobs=jobs, spool_dir=spool)
+        report["phases_s"] = {key: round(value, 3) for key, value in done.seconds.items()}
+        report["quads_plans"] = done.quads
+        report["spool_bytes"] = done.spooled_bytes
+    else:
+        plans = extract_files(files, jobs=jobs)
+        extracted = time.perf_counter()
+        graphs = graphs_to_load(plans)
+        store.replace_graphs(graphs)
+        report["phases_s"] = {"extract": round(extracted - started, 3),
+                              "load": round(time.perf_counter() - extracted, 3)}
+        report["quads_plans"] = sum(len(p.graph) for p in plans)
+    store.close()
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    report["cpu_seconds"] = round(cpu_seconds() - cpu, 3)
+    report["memory"] = peak_memory()
+    report["memory"]["upper_bound_mib"] = round(report["memory"]["self_mib"]
+                                                + (jobs if jobs > 1 else 0) * report["memory"]["largest_child_mib"], 1)
+    report["quads"] = len(ox.Store(str(store_path)))
+    report["store_bytes"] = folder_bytes(store_path)
+    report["quads_per_s"] = round(report["quads"] / report["seconds"])
+    return report
