@@ -141,7 +141,7 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Serialize the whole store (named graphs kept in trig and nquads)."""
-    with open_store(store) as source:
+    with open_store(store, read_only=True) as source:
         data = source.export(format.value)
     if out is None:
         sys.stdout.buffer.write(data)
@@ -153,7 +153,7 @@ def export(
 @app.command()
 def validate(store: StoreOption = None) -> None:
     """Check the store against the SHACL shapes; exit 1 when it does not conform."""
-    with open_store(store) as source:
+    with open_store(store, read_only=True) as source:
         report = validate_graph(_union(source.dataset()))
     typer.echo(report.text if not report.conforms else "Conforms: True (0 violations)")
     if not report.conforms:
@@ -216,7 +216,7 @@ def sparql(
     from kg.results import render
 
     text = _query_text(query)
-    with open_store(store) as source:
+    with open_store(store, read_only=True) as source:
         typer.echo(render(source.query(text), format))
 
 
@@ -243,7 +243,7 @@ def query_command(
         raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     query = saved_query(name)
     bindings = resolve_params(query, parse_param_options(param or []))
-    with open_store(store) as source:
+    with open_store(store, read_only=True) as source:
         typer.echo(render(source.query(query.sparql, bindings), format))
 
 
@@ -290,7 +290,7 @@ def viz(
     graph_filter = GraphFilter.parse(plan=plan, region=region, pollutant=pollutant, sector=sector, agency=agency,
                                      role=role, due_from=due_from, due_to=due_to, focus=focus, depth=depth,
                                      nodes=node, limit=max_nodes)
-    with open_store(store) as source:
+    with open_store(store, read_only=True) as source:
         html, view = standalone_html(source, graph_filter, link_base)
     if any(not item.iris for item in view.resolved):
         raise InputError(" ".join(view.notices))

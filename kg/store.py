@@ -351,7 +351,7 @@ class Store(ABC):
         return not self.graph_prefix or iri.startswith(self.graph_prefix)
 
 
-def open_store(location: str | None = None) -> Store:
+def open_store(location: str | None = None, read_only: bool = False) -> Store:
     """Open the store at ``location``.
 
     Args:
@@ -360,6 +360,8 @@ def open_store(location: str | None = None) -> Store:
             digest-authenticated Graph Store endpoint). Anything else: a folder for
             :class:`OxigraphStore`, created if missing. None: the environment variable
             ``AIRKG_STORE``, else ``./airkg-store`` (relative to the working directory).
+        read_only: Only read (an embedded store is then opened read-only, so it can be read while
+            another process, such as ``airkg serve``, holds it; writes fail).
 
     Returns:
         The open store.
@@ -369,7 +371,7 @@ def open_store(location: str | None = None) -> Store:
         url, auth = _split_userinfo(location)
         gsp = os.environ.get(GSP_ENV_VAR)
         return SparqlEndpointStore(url, gsp_url=gsp, auth=auth)
-    return OxigraphStore(Path(location).expanduser())
+    return OxigraphStore(Path(location).expanduser(), read_only=read_only)
 
 
 def _split_userinfo(url: str) -> tuple[str, httpx.Auth | None]:
@@ -830,12 +832,17 @@ class OxigraphStore(Store):
         StoreError: The folder cannot be opened (e.g. another process holds it).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None, *, graph_prefix: str | None = DEFAULT_GRAPH_PREFIX) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None, *, graph_prefix: str | None = DEFAULT_GRAPH_PREFIX,
+                 read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.graph_prefix = graph_prefix
+        self.read_only = read_only and self.path is not None and self.path.is_dir()
         self._lock = threading.Lock()
         try:
-            self._store: ox.Store | None = ox.Store(str(self.path)) if self.path else ox.Store()
+            if read_only and self.path and self.path.is_dir():  # a reader beside a running server
+                self._store: ox.Store | None = ox.Store.read_only(str(self.path))
+            else:
+                self._store = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as exc:
             raise StoreError(f"cannot open the store in {self.path}: {exc}") from exc
 
@@ -1073,7 +1080,7 @@ class OxigraphStore(Store):
     def close(self) -> None:
         """Flush and release the folder (RocksDB's lock goes with the last reference)."""
         store, self._store = self._store, None
-        if store is not None and self.path is not None:
+        if store is not None and self.path is not None and not self.read_only:
             try:
                 store.flush()
             except OSError as exc:  # pragma: no cover - disk trouble on close

@@ -65,3 +65,21 @@ def test_evaluate_prints_scores_for_every_golden_file() -> None:
     lines = [line for line in result.stdout.splitlines() if " agencies " in line]
     assert len(lines) >= 10
     assert all(float(line.split()[4]) >= 0.95 for line in lines)
+
+
+@pytest.mark.slow
+def test_read_commands_work_while_another_process_holds_the_store(tmp_path: Path) -> None:
+    from kg.store import OxigraphStore
+
+    store = str(tmp_path / "store")
+    assert airkg("build", "--store", store).returncode == 0
+    holder = OxigraphStore(store)  # as `airkg serve` would hold it
+    try:
+        counted = airkg("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?m a airkg:Measure }", "--format", "csv",
+                        "--store", store)
+        assert counted.returncode == 0, counted.stderr
+        assert counted.stdout.split() == ["n", "159"]
+        blocked = airkg("remove", "000_aa781de31b5c5cff", "--store", store)
+        assert blocked.returncode == 2 and "store unavailable" in blocked.stderr
+    finally:
+        holder.close()
