@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--repeat", type=int, default=20, help="timed runs of each saved query (default 20)")
     r.add_argument("--rdflib-repeat", type=int, default=5)
-    r.add_argument("--rdflib-cap", type=int, default=1000, help="most plans rdflib's in-memory store is tried on")
-    r.add_argument("--rdflib-timeout", type=float, default=300.0, help="seconds before a query on rdflib is given up")
-    r.add_argument("--query-budget", type=float, default=120.0,
+    r.add_argument("--rdflib-cap", type=int, default=100, help="most plans rdflib's in-memory store is tried on")
+    r.add_argument("--query-timeout", type=float, default=120.0, help="seconds before a query is given up")
+    r.add_argument("--query-budget", type=float, default=60.0,
                    help="seconds of timed runs per query; fewer runs when they are used up")
     r.add_argument("--legacy-cap", type=int, default=1000, help="most plans the old build path is tried on")
     r.add_argument("--extraction-cap", type=int, default=1000, help="plans timed for extraction throughput")
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown parts to skip: {', '.join(sorted(skip - set(PARTS)))}")
     options = Options(scale=args.scale, seed=args.seed, out=args.out, jobs=args.jobs, repeat=args.repeat,
                       rdflib_repeat=args.rdflib_repeat, rdflib_cap=args.rdflib_cap,
-                      rdflib_timeout=args.rdflib_timeout, query_budget=args.query_budget, legacy_cap=args.legacy_cap,
+                      query_timeout=args.query_timeout, query_budget=args.query_budget, legacy_cap=args.legacy_cap,
                       extraction_cap=args.extraction_cap, stages_sample=args.stages_sample,
                       wrk_seconds=args.wrk_seconds, wrk_connections=args.wrk_connections,
                       graph_repeat=args.graph_repeat, skip=skip)

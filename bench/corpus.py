@@ -230,7 +230,8 @@ class _PlanWriter:
         s1, s2 = rnd.sample(SECTORS, 2)
         p1, p2 = rnd.sample(POLLUTANTS, 2)
         place = "、".join(rnd.sample(self.places, min(len(self.places), rnd.randint(1, 3))))
-        return template.format(s1=s1, s2=s2, p1=p1, p2=p2, d1=self._deadline(), d2=self._deadline(), b1=self._deadline(True), b2=self._deadline(True), place=place,
+        return template.format(s1=s1, s2=s2, p1=p1, p2=p2, d1=self._deadline(), d2=self._deadline(),
+                               b1=self._deadline(True), b2=self._deadline(True), place=place,
                                n=rnd.randint(2, 400), pct=rnd.randint(60, 98), x=round(rnd.uniform(2.5, 6.0), 1))
 
     def _measure(self) -> tuple[str, str]:

@@ -7,8 +7,9 @@
 * ``virtuoso``: Debian's Virtuoso 7 started with ``scripts/virtuoso.sh`` on free loopback ports,
   loaded through :class:`kg.store.SparqlEndpointStore` (Graph Store ``PUT`` per graph, in batches).
 
-Each query runs with its default parameters; a first run is not timed (it warms caches and is the
-row count checked across backends), then ``repeat`` timed runs give the median and p95.
+Each query runs with its default parameters, in a child process given up past a timeout; a first
+run is not timed (it warms caches and is the row count checked across backends), then ``repeat``
+timed runs (fewer if a time budget runs out) give the median and p95.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,33 +81,36 @@ def time_query(backend: Any, sparql: str, bindings: dict[str, Any], repeat: int,
     return {"rows": rows, "first_ms": round(first_ms, 2), **timing}
 
 
-def time_queries(backend: Any, repeat: int, budget_s: float = 120.0, forked_timeout_s: float | None = None
-                 ) -> dict[str, Any]:
-    """Latency of every saved query on ``backend`` (anything with ``query(sparql, bindings)``).
+def time_queries(open_backend: Callable[[], Any], repeat: int, budget_s: float, timeout_s: float) -> dict[str, Any]:
+    """Latency of every saved query on the backend ``open_backend()`` gives (anything with
+    ``query(sparql, bindings)``).
 
-    ``forked_timeout_s``: run each query in a forked child and give up on it past that many seconds
-    (rdflib cannot stop a query, and one can run for hours on a million triples).
+    Each query runs in a forked child that opens the backend itself, and is given up past
+    ``timeout_s`` (neither pyoxigraph nor rdflib can stop a query, and at scale one can run for
+    hours); ``budget_s`` bounds the timed runs of a query that does finish.
     """
     from kg.queries import resolve_params
 
     out: dict[str, Any] = {}
     for name, query in sorted(saved_queries().items()):
         bindings = resolve_params(query, {})
-        if forked_timeout_s is None:
-            out[name] = time_query(backend, query.sparql, bindings, repeat, budget_s)
-        else:
-            out[name] = _forked(backend, query.sparql, bindings, repeat, min(budget_s, forked_timeout_s),
-                                forked_timeout_s)
+        out[name] = _forked(open_backend, query.sparql, bindings, repeat, budget_s, timeout_s)
     return out
 
 
-def _forked(backend: Any, sparql: str, bindings: dict[str, Any], repeat: int, budget_s: float,
+def _forked(open_backend: Callable[[], Any], sparql: str, bindings: dict[str, Any], repeat: int, budget_s: float,
             timeout_s: float) -> dict[str, Any]:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
     def child() -> None:
-        send.send(time_query(backend, sparql, bindings, repeat, budget_s))
+        backend = open_backend()
+        try:
+            send.send(time_query(backend, sparql, bindings, repeat, budget_s))
+        finally:
+            close = getattr(backend, "close", None)
+            if close is not None and not isinstance(backend, RdflibBackend):
+                close()
 
     process = context.Process(target=child, daemon=True)
     process.start()
@@ -115,6 +119,8 @@ def _forked(backend: Any, sparql: str, bindings: dict[str, Any], repeat: int, bu
         if receive.poll(timeout_s):
             return receive.recv()
         return {"timeout_s": timeout_s}
+    except EOFError:
+        return {"error": f"the query process died (exit code {process.exitcode})"}
     finally:
         if process.is_alive():
             process.kill()

@@ -30,9 +30,9 @@ class Options:
     jobs: int = 2
     repeat: int = 20
     rdflib_repeat: int = 5
-    rdflib_cap: int = 1000
-    rdflib_timeout: float = 300.0
-    query_budget: float = 120.0
+    rdflib_cap: int = 100
+    query_timeout: float = 120.0
+    query_budget: float = 60.0
     legacy_cap: int = 1000
     extraction_cap: int = 1000
     stages_sample: int = 100
@@ -94,7 +94,8 @@ def run(options: Options) -> dict[str, Any]:
     results["build"] = {"bulk": build.build_in_subprocess(folder, store, "bulk", options.jobs, work / "spool")}
     plans = options.plans or len(files)
     if "legacy" in options.skip or plans > options.legacy_cap:
-        results["skipped"]["build_graphs"] = f"over {options.legacy_cap} plans" if plans > options.legacy_cap else "--skip"
+        results["skipped"]["build_graphs"] = (f"over {options.legacy_cap} plans" if plans > options.legacy_cap
+                                              else "--skip")
     else:
         log("build (graphs, as before)")
         results["build"]["graphs"] = build.build_in_subprocess(folder, work / "store-graphs", "graphs", options.jobs,
@@ -130,9 +131,8 @@ def _queries(options: Options, store: Path, work: Path, plans: int, skipped: dic
         return {}
     out: dict[str, Any] = {}
     log("queries: oxigraph")
-    oxigraph = OxigraphStore(store)
-    out["oxigraph"] = queries.time_queries(oxigraph, options.repeat, options.query_budget)
-    oxigraph.close()
+    out["oxigraph"] = queries.time_queries(lambda: OxigraphStore(store), options.repeat, options.query_budget,
+                                           options.query_timeout)
     if "rdflib" in options.skip or plans > options.rdflib_cap:
         skipped["rdflib"] = f"over {options.rdflib_cap} plans" if plans > options.rdflib_cap else "--skip"
     else:
@@ -144,8 +144,8 @@ def _queries(options: Options, store: Path, work: Path, plans: int, skipped: dic
         out["rdflib_load_s"] = round(time.perf_counter() - started, 2)
         dump.unlink()
         log("queries: rdflib")
-        out["rdflib"] = queries.time_queries(backend, options.rdflib_repeat, budget_s=options.query_budget,
-                                             forked_timeout_s=options.rdflib_timeout)
+        out["rdflib"] = queries.time_queries(lambda: backend, options.rdflib_repeat, options.query_budget,
+                                             options.query_timeout)
         backend.close()
     if "virtuoso" in options.skip or not shutil.which("virtuoso-t"):
         skipped["virtuoso"] = "--skip" if "virtuoso" in options.skip else "virtuoso-t not installed"
@@ -158,9 +158,8 @@ def _queries(options: Options, store: Path, work: Path, plans: int, skipped: dic
         from kg.store import SparqlEndpointStore
 
         log("queries: virtuoso")
-        endpoint = SparqlEndpointStore(url, http_timeout=600)
-        out["virtuoso"] = queries.time_queries(endpoint, options.repeat, options.query_budget)
-        endpoint.close()
+        out["virtuoso"] = queries.time_queries(lambda: SparqlEndpointStore(url, http_timeout=options.query_timeout),
+                                               options.repeat, options.query_budget, options.query_timeout)
     finally:
         virtuoso.stop()
     return out

@@ -7,6 +7,7 @@ through :func:`ingest_files` / :func:`ingest_bytes`, so a file is read, refused 
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import tempfile
@@ -337,14 +338,22 @@ def extract_files_nquads(files: Sequence[Path], overrides: PlanOverrides = PlanO
                          progress: Progress = lambda items: items) -> Iterator[PlanQuads | DocumentError]:
     """Each file's :class:`PlanQuads` (or its error), in order, extracted in ``jobs`` processes.
 
-    Small chunks keep few plans in flight: a 625-plan chunk of N-Quads would be ~400 MB.
+    Small chunks keep few plans in flight: a 625-plan chunk of N-Quads would be ~400 MB. The
+    workers collect garbage less often (:func:`_worker_start`).
     """
     work = [(path, overrides) for path in files]
     if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
             yield from progress(pool.map(_nquads_for_pool, work, chunksize=max(1, min(8, len(work) // (jobs * 4)))))
     else:
         yield from (_nquads_for_pool(item) for item in progress(work))
+
+
+def _worker_start() -> None:
+    """Extraction makes many short-lived objects and almost no reference cycles: with Python's default
+    threshold (700) the collector runs every few hundred allocations and scans the gazetteer and
+    vocabularies each time it reaches the oldest generation; 50,000 saves ~10% of a worker's time."""
+    gc.set_threshold(50_000, 50, 100)
 
 
 def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,

@@ -148,7 +148,8 @@ class _NQuadsSink:
 
 _RES = str(RES)
 _UNIT = str(UNIT)
-_XSD_DATE, _XSD_GYEAR, _XSD_INTEGER, _XSD_DECIMAL, _XSD_BOOLEAN = XSD.date, XSD.gYear, XSD.integer, XSD.decimal, XSD.boolean
+_XSD_DATE, _XSD_GYEAR, _XSD_INTEGER = XSD.date, XSD.gYear, XSD.integer
+_XSD_DECIMAL, _XSD_BOOLEAN = XSD.decimal, XSD.boolean
 _PREDICATES: dict[str, URIRef] = {
     "type": RDF.type, "label": RDFS.label, "name": FOAF.name,
     "identifier": DCTERMS.identifier, "title": DCTERMS.title, "issued": DCTERMS.issued,

@@ -111,7 +111,8 @@ class Gazetteer:
         names: dict[str, list[str]] = {}
         if within and within != CHINA.code:
             position = self._positions()
-            regions = [self._by_code[code] for code in sorted(self._subtree(within) & position.keys(), key=position.get)]
+            inside = sorted(self._subtree(within) & position.keys(), key=position.get)
+            regions = [self._by_code[code] for code in inside]
         else:
             regions = list(self._by_code.values())
         for region in regions:

@@ -17,7 +17,14 @@ from rdflib import Graph, URIRef
 from kg.errors import DocumentError, InputError
 from kg.extraction import extract_plan
 from kg.loading import bulk_load_files, extract_files, graphs_to_load
-from kg.rdf_building import REGIONS_GRAPH, build_plan_graph, build_regions_graph, plan_graph_iri, plan_nquads, regions_nquads
+from kg.rdf_building import (
+    REGIONS_GRAPH,
+    build_plan_graph,
+    build_regions_graph,
+    plan_graph_iri,
+    plan_nquads,
+    regions_nquads,
+)
 from kg.reading import read_document
 from kg.regions import gazetteer
 from kg.store import OxigraphStore, _to_ox
@@ -94,12 +101,14 @@ def test_replace_graphs_nquads_refuses_quads_outside_the_graphs_and_restores(tmp
         store.replace_graphs({graph_a: old})
         before = _all_quads(store)
         stray = tmp_path / "stray.nq"
-        stray.write_text(f"<urn:x:s> <urn:x:p> <urn:x:new> <{graph_a}> .\n<urn:x:s> <urn:x:p> <urn:x:o> <{graph_b}> .\n")
+        stray.write_text(f"<urn:x:s> <urn:x:p> <urn:x:new> <{graph_a}> .\n"
+                         f"<urn:x:s> <urn:x:p> <urn:x:o> <{graph_b}> .\n")
         with pytest.raises(InputError, match="outside"):
             store.replace_graphs_nquads(stray, [graph_a])
         assert _all_quads(store) == before
         broken = tmp_path / "broken.nq"
-        broken.write_text(f"<urn:x:s> <urn:x:p> <urn:x:new> <{graph_a}> .\n<urn:x:s> <urn:x:p> \"unterminated <{graph_a}> .\n")
+        broken.write_text(f"<urn:x:s> <urn:x:p> <urn:x:new> <{graph_a}> .\n"
+                          f"<urn:x:s> <urn:x:p> \"unterminated <{graph_a}> .\n")
         with pytest.raises(InputError, match="N-Quads"):
             store.replace_graphs_nquads(broken, [graph_a])
         assert _all_quads(store) == before
@@ -126,5 +135,6 @@ def test_region_matching_is_the_regular_expression_it_replaced(within: str | Non
     for path in DOCUMENT_FILES:
         text = path.read_text(encoding="utf-8")
         for piece in (text, text[:25], text[-4:], "济宁", "北京市朝阳区和平街道"):
-            found = [(m.start, m.end, m.region.code) for m in places.find(piece, within=within, short_names=short_names)]
+            matches = places.find(piece, within=within, short_names=short_names)
+            found = [(m.start, m.end, m.region.code) for m in matches]
             assert found == _reference_find(piece, within, short_names)
