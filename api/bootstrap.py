@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kg.loading import documents_in, extract_files, graphs_to_load
+from kg.loading import ingest_files
 from kg.store import Store
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,6 @@ def build_if_empty(store: Store, seeds: Path) -> int:
     """
     if store.graph_iris():
         return 0
-    plans = extract_files(documents_in([seeds]))
-    store.replace_graphs(graphs_to_load(plans))
-    log.info("built the graph from %d documents in %s", len(plans), seeds)
-    return len(plans)
+    report = ingest_files(store, [seeds])
+    log.info("built the graph from %d documents in %s", len(report.plans), seeds)
+    return len(report.plans)

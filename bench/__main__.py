@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--query-timeout", type=float, default=120.0, help="seconds before a query is given up")
     r.add_argument("--query-budget", type=float, default=60.0,
                    help="seconds of timed runs per query; fewer runs when they are used up")
-    r.add_argument("--legacy-cap", type=int, default=1000, help="most plans the old build path is tried on")
+    r.add_argument("--legacy-cap", type=int, default=100, help="most plans the old build path (rdflib Graphs) is tried on")
+    r.add_argument("--transaction-cap", type=int, default=1000,
+                   help="most plans `airkg build` and `airkg build --no-bulk` are timed on (bulk_load_files: always)")
     r.add_argument("--extraction-cap", type=int, default=1000, help="plans timed for extraction throughput")
     r.add_argument("--stages-sample", type=int, default=100)
     r.add_argument("--wrk-seconds", type=int, default=10)
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     b = commands.add_parser("build-store", help=argparse.SUPPRESS)
     b.add_argument("--corpus", type=Path, required=True)
     b.add_argument("--store", type=Path, required=True)
-    b.add_argument("--mode", choices=("bulk", "graphs", "cli"), required=True)
+    b.add_argument("--mode", choices=("bulk", "cli", "transaction", "graphs"), required=True)
     b.add_argument("--jobs", type=int, default=2)
     b.add_argument("--spool", type=Path, required=True)
 
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(scale=args.scale, seed=args.seed, out=args.out, jobs=args.jobs, repeat=args.repeat,
                       rdflib_repeat=args.rdflib_repeat, rdflib_cap=args.rdflib_cap,
                       query_timeout=args.query_timeout, query_budget=args.query_budget, legacy_cap=args.legacy_cap,
+                      transaction_cap=args.transaction_cap,
                       extraction_cap=args.extraction_cap, stages_sample=args.stages_sample,
                       wrk_seconds=args.wrk_seconds, wrk_connections=args.wrk_connections,
                       graph_repeat=args.graph_repeat, skip=skip)

@@ -6,10 +6,11 @@
   the rdflib Graph (what workers used to return), N-Quads (what they return now), and pickling
   either to send it back from a worker.
 * :func:`build_in_subprocess`: a whole build in a fresh Python process, so that its peak memory
-  (VmHWM) and its workers' are its own: ``bulk`` (:func:`kg.loading.bulk_load_files`) or
-  ``graphs`` (:func:`kg.loading.extract_files` + ``replace_graphs``, the way ``airkg build`` loaded
-  until now) or ``cli`` (``airkg build`` itself, with its checks and counts). The child prints one
-  JSON object.
+  (VmHWM) and its workers' are its own: ``bulk`` (:func:`kg.loading.bulk_load_files`, timing its
+  phases), ``cli`` (``airkg build`` itself, which loads the same way, with its checks and counts),
+  ``transaction`` (``airkg build --no-bulk``: the same N-Quads in one transaction) or ``graphs``
+  (:func:`kg.loading.extract_files` + ``replace_graphs``: rdflib Graphs from the workers, the way
+  ``airkg build`` loaded before). The child prints one JSON object.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _pool_cpu(pool: ProcessPoolExecutor) -> float:
 def stages(files: list[Path]) -> dict[str, Any]:
     """Milliseconds per plan of each stage, and bytes a worker would send back, on one process."""
     from kg.extraction import extract_plan
-    from kg.loading import PlanQuads, plan_summary
+    from kg.loading import PlanQuads
     from kg.rdf_building import build_plan_graph, plan_nquads
     from kg.reading import read_document
 
@@ -113,8 +114,7 @@ def stages(files: list[Path]) -> dict[str, Any]:
         t4 = time.perf_counter()
         data, quads = plan_nquads(plan, document.text)
         t5 = time.perf_counter()
-        pickled_quads = pickle.dumps(PlanQuads(plan.id, plan.source_file, plan_summary(plan), len(document.text),
-                                               quads, data))
+        pickled_quads = pickle.dumps(PlanQuads.of(plan, len(document.text), data, quads))
         t6 = time.perf_counter()
         for key, seconds in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
             totals[key] += seconds
@@ -150,7 +150,7 @@ def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Pat
     started, cpu = time.perf_counter(), cpu_seconds()
     report: dict[str, Any] = {"mode": mode, "jobs": jobs, "plans": len(files)}
     store = OxigraphStore(store_path)
-    if mode == "cli":  # `airkg build --jobs N`, as a user runs it (its per-plan summary lines discarded)
+    if mode in ("cli", "transaction"):  # `airkg build --jobs N`, as a user runs it (its summary lines discarded)
         import contextlib
         import io
 
@@ -158,8 +158,8 @@ def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Pat
 
         store.close()
         with contextlib.redirect_stdout(io.StringIO()):
-            app(["build", "--seeds", str(corpus), "--store", str(store_path), "--jobs", str(jobs)],
-                standalone_mode=False)
+            app(["build", "--seeds", str(corpus), "--store", str(store_path), "--jobs", str(jobs),
+                 "--bulk" if mode == "cli" else "--no-bulk"], standalone_mode=False)
         report["phases_s"] = {}
         report["quads_plans"] = None
         store = OxigraphStore(store_path)

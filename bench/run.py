@@ -33,7 +33,8 @@ class Options:
     rdflib_cap: int = 100
     query_timeout: float = 120.0
     query_budget: float = 60.0
-    legacy_cap: int = 1000
+    legacy_cap: int = 100
+    transaction_cap: int = 1000
     extraction_cap: int = 1000
     stages_sample: int = 100
     virtuoso_batch: int = 200
@@ -93,21 +94,15 @@ def run(options: Options) -> dict[str, Any]:
     log("build (bulk)")
     results["build"] = {"bulk": build.build_in_subprocess(folder, store, "bulk", options.jobs, work / "spool")}
     plans = options.plans or len(files)
-    if "legacy" in options.skip or plans > options.legacy_cap:
-        results["skipped"]["build_graphs"] = (f"over {options.legacy_cap} plans" if plans > options.legacy_cap
-                                              else "--skip")
-    else:
-        log("build (graphs, as before)")
-        results["build"]["graphs"] = build.build_in_subprocess(folder, work / "store-graphs", "graphs", options.jobs,
-                                                               work / "spool")
-        shutil.rmtree(work / "store-graphs", ignore_errors=True)
-    if "cli" in options.skip or plans > options.legacy_cap:
-        results["skipped"]["build_cli"] = f"over {options.legacy_cap} plans" if plans > options.legacy_cap else "--skip"
-    else:
-        log("build (airkg build)")
-        results["build"]["cli"] = build.build_in_subprocess(folder, work / "store-cli", "cli", options.jobs,
-                                                            work / "spool")
-        shutil.rmtree(work / "store-cli", ignore_errors=True)
+    for mode, cap in (("cli", options.transaction_cap), ("transaction", options.transaction_cap),
+                      ("graphs", options.legacy_cap)):
+        if mode in options.skip or plans > cap:
+            results["skipped"][f"build_{mode}"] = f"over {cap} plans" if plans > cap else "--skip"
+            continue
+        log(f"build ({mode})")
+        results["build"][mode] = build.build_in_subprocess(folder, work / f"store-{mode}", mode, options.jobs,
+                                                           work / "spool")
+        shutil.rmtree(work / f"store-{mode}", ignore_errors=True)
 
     results["queries"] = _queries(options, store, work, plans, results["skipped"])
     results["web"] = _web(options, store, work, results["skipped"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -23,7 +24,10 @@ app = typer.Typer(help="airkg: Chinese air-quality action plans as a knowledge g
 
 StoreOption = Annotated[Optional[str], typer.Option(
     "--store", envvar="AIRKG_STORE", help="Store folder or SPARQL endpoint URL (default ./airkg-store).")]
-JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes for extraction.")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Processes for extraction (0: one per CPU).")]
+BulkOption = Annotated[bool, typer.Option(
+    "--bulk/--no-bulk", help="Load with the store's bulk loader (3-4x faster; journaled, so a crash is rolled "
+                             "back) or in one transaction.")]
 DEFAULT_SEEDS = Path("seeds")
 
 
@@ -90,9 +94,10 @@ def extract(
         typer.echo(f"  {measure.path:<8} {measure.title[:30]:<30} {roles}")
 
 
-def _load(paths: list[Path], store: Optional[str], jobs: int, overrides: PlanOverrides) -> None:
+def _load(paths: list[Path], store: Optional[str], jobs: int, overrides: PlanOverrides,
+          bulk: bool = True) -> None:
     with open_store(store) as target:  # opened first: a store held by a server fails before the slow part
-        report = ingest_files(target, paths, overrides, jobs=jobs,
+        report = ingest_files(target, paths, overrides, jobs=jobs or os.cpu_count() or 1, bulk=bulk,
                               progress=lambda total: _progress(total, "extracting"))
     for line in report.lines():
         typer.echo(line)
@@ -102,10 +107,11 @@ def _load(paths: list[Path], store: Optional[str], jobs: int, overrides: PlanOve
 def build(
     seeds: Annotated[Path, typer.Option(help="Folder of source documents.")] = DEFAULT_SEEDS,
     store: StoreOption = None,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
+    bulk: BulkOption = True,
 ) -> None:
     """Extract every document in seeds/ and load the graph into the store."""
-    _load([seeds], store, jobs, PlanOverrides())
+    _load([seeds], store, jobs, PlanOverrides(), bulk)
 
 
 @app.command()
@@ -116,14 +122,15 @@ def ingest(
     year: Annotated[Optional[int], typer.Option(help="Plan year for relative deadlines (1949–2100).")] = None,
     plan_id: Annotated[Optional[str], typer.Option("--id", help="Plan id (one file only).")] = None,
     store: StoreOption = None,
-    jobs: JobsOption = 1,
+    jobs: JobsOption = 0,
+    bulk: BulkOption = True,
 ) -> None:
     """Add or replace plans: all files are extracted first; one bad file and nothing is loaded."""
     if (title or plan_id) and (len(paths) != 1 or paths[0].is_dir()):
         raise InputError("--title and --id name one plan: give exactly one file")
     overrides = PlanOverrides(title=title, region=region, year=year, plan_id=plan_id)
     check_overrides(overrides, len(paths))
-    _load(paths, store, jobs, overrides)
+    _load(paths, store, jobs, overrides, bulk)
 
 
 @app.command()

@@ -1,12 +1,20 @@
 """Documents → store: read and extract every file first (in parallel processes), then load all graphs in one
 atomic replacement, so a batch with one bad file changes nothing.
 
+Each worker hands back its plan as N-Quads bytes (:class:`PlanQuads`), spooled to a file: no rdflib Graph is
+built or pickled on the way, and memory holds a few plans rather than the batch. The store then replaces the
+graphs with its bulk loader (journaled, so still all or nothing after a crash; see
+:meth:`kg.store.OxigraphStore.replace_graphs_nquads`) or, where readers in the same process must never see
+a batch half-loaded (uploads to the server), in one transaction.
+
 The CLI (``airkg ingest``, ``airkg build``) and the upload route of the API (``api/routes/uploads.py``) both go
 through :func:`ingest_files` / :func:`ingest_bytes`, so a file is read, refused or loaded the same way by both.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import gc
 import re
 import shutil
@@ -56,11 +64,18 @@ class ExtractedPlan:
 
 def plan_summary(plan: Plan) -> str:
     """One line on a plan: its file, title and counts."""
+    return _summary_line(plan.source_file, plan.title, *_counts(plan))
+
+
+def _counts(plan: Plan) -> tuple[int, int, int]:
+    """A plan's measures, distinct agencies and deadlines."""
     measures = plan.measures
-    agencies = {a.canonical for m in measures for a in m.agencies}
-    deadlines = sum(len(m.deadlines) for m in measures)
-    return (f"{plan.source_file}: {plan.title} — {len(measures)} measures, "
-            f"{len(agencies)} agencies, {deadlines} deadlines")
+    return (len(measures), len({a.canonical for m in measures for a in m.agencies}),
+            sum(len(m.deadlines) for m in measures))
+
+
+def _summary_line(source_file: str, title: str, measures: int, agencies: int, deadlines: int) -> str:
+    return f"{source_file}: {title} — {measures} measures, {agencies} agencies, {deadlines} deadlines"
 
 
 @dataclass(frozen=True)
@@ -75,7 +90,7 @@ class Found:
 class IngestReport:
     """What an ingest did: the plans loaded (new or replacing one of the same id) and the store after it."""
 
-    plans: list[ExtractedPlan]
+    plans: list[PlanQuads]
     added: list[str]
     replaced: list[str]
     skipped: list[tuple[Path, str]]
@@ -86,9 +101,9 @@ class IngestReport:
     def lines(self) -> list[str]:
         """The summary printed by ``airkg ingest``: one line per plan, skipped file and duplicate, then totals."""
         out = []
-        for extracted in self.plans:
-            verb = "replaced" if extracted.plan.id in self.replaced else "added"
-            out.append(f"{verb} {extracted.plan.id}  {extracted.summary}")
+        for plan in self.plans:
+            verb = "replaced" if plan.plan_id in self.replaced else "added"
+            out.append(f"{verb} {plan.plan_id}  {plan.summary}")
         for plan_id, others in self.same_text_as.items():
             out.append(f"note: plan {plan_id} has the same source file as plan(s) {', '.join(others)} already "
                        "in the store; `airkg remove` the one you do not want")
@@ -188,13 +203,7 @@ def extract_files(files: Sequence[Path], overrides: PlanOverrides = PlanOverride
             results = list(progress(pool.map(_extract_for_pool, work, chunksize=max(1, len(work) // (jobs * 8)))))
     else:
         results = [_extract_for_pool(item) for item in progress(work)]
-    errors = [result for result in results if isinstance(result, DocumentError)]
-    if len(errors) == 1 and len(files) == 1:
-        raise errors[0]
-    if errors:
-        more = f" (and {len(errors) - 1} more file{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise DocumentError(f"{errors[0].detail}{more} — nothing was loaded"
-                            + ("".join(f"\n{error.detail}" for error in errors[1:])))
+    _raise_for([result for result in results if isinstance(result, DocumentError)], len(files))
     plans = [result for result in results if isinstance(result, ExtractedPlan)]
     _check_unique_plan_ids((extracted.plan.id, str(path)) for path, extracted in zip(files, plans))
     return plans
@@ -208,19 +217,19 @@ def graphs_to_load(plans: Sequence[ExtractedPlan], with_vocabularies: bool = Tru
     return graphs
 
 
-def load_plans(store: Store, plans: Sequence[ExtractedPlan], skipped: Sequence[tuple[Path, str]] = ()) -> IngestReport:
-    """Put ``plans`` in ``store`` in one atomic replacement (with the vocabulary and region graphs).
+def _load_spool(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]], bulk: bool) -> IngestReport:
+    """Replace the spooled plans' graphs (and the vocabulary and region graphs) at once; say what changed.
 
     A plan whose id is already in the store is replaced whole: its old graph is dropped in the same
-    transaction, so no triple of the old version stays.
+    replacement, so no triple of the old version stays.
     """
     existing = set(store.graph_iris())
-    same_text = _same_text(store, plans)
-    store.replace_graphs(graphs_to_load(plans))
-    replaced = [p.plan.id for p in plans if str(plan_graph_iri(p.plan.id)) in existing]
+    same_text = _same_text(store, spool.plans)
+    spool.load_into(store, with_vocabularies=True, bulk=bulk)
+    replaced = [p.plan_id for p in spool.plans if str(plan_graph_iri(p.plan_id)) in existing]
     return IngestReport(
-        plans=list(plans),
-        added=[p.plan.id for p in plans if p.plan.id not in replaced],
+        plans=list(spool.plans),
+        added=[p.plan_id for p in spool.plans if p.plan_id not in replaced],
         replaced=replaced,
         skipped=list(skipped),
         same_text_as=same_text,
@@ -229,26 +238,33 @@ def load_plans(store: Store, plans: Sequence[ExtractedPlan], skipped: Sequence[t
     )
 
 
-def _same_text(store: Store, plans: Sequence[ExtractedPlan]) -> dict[str, list[str]]:
+def _same_text(store: Store, plans: Sequence[PlanQuads]) -> dict[str, list[str]]:
     """Plans of the batch whose source file (by SHA-256) is already in the store under another id."""
     from rdflib import Literal
 
     found: dict[str, list[str]] = {}
-    for extracted in plans:
+    for plan in plans:
         rows = store.query(
             "SELECT DISTINCT ?plan WHERE { ?plan airkg:sourceDocument ?doc . ?doc airkg:sha256 ?sha }",
-            bindings={"sha": Literal(extracted.plan.sha256)},
+            bindings={"sha": Literal(plan.sha256)},
         ).rows
         others = sorted(str(row["plan"]).rsplit("/", 1)[-1] for row in rows)
-        others = [other for other in others if other != extracted.plan.id]
+        others = [other for other in others if other != plan.plan_id]
         if others:
-            found[extracted.plan.id] = others
+            found[plan.plan_id] = others
     return found
 
 
 def ingest_files(store: Store, paths: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
-                 progress: Callable[[int], Progress] = lambda total: lambda items: items) -> IngestReport:
+                 progress: Callable[[int], Progress] = lambda total: lambda items: items,
+                 bulk: bool = True, spool_dir: Path | None = None) -> IngestReport:
     """Add or replace the plans in ``paths`` (files or folders): all are extracted first, then loaded at once.
+
+    Args:
+        bulk: Load with the store's bulk loader (3-4x faster, ``BENCHMARKS.md``), else in one transaction,
+            which readers in this process never see half-done.
+        spool_dir: Where the plans' N-Quads wait for the load (default: the system's temporary folder);
+            ~250 bytes per quad, ~0.6 MB per plan, deleted afterwards.
 
     Raises:
         DocumentError: a path is missing, or a file cannot be read or holds no plan (every such file is named);
@@ -257,8 +273,9 @@ def ingest_files(store: Store, paths: Sequence[Path], overrides: PlanOverrides =
     """
     found = find_documents(paths)
     check_overrides(overrides, len(found.files))
-    plans = extract_files(found.files, overrides, jobs=jobs, progress=progress(len(found.files)))
-    return load_plans(store, plans, found.skipped)
+    with _Spool(spool_dir) as spool:
+        spool.extract(found.files, overrides, jobs, progress(len(found.files)))
+        return _load_spool(store, spool, found.skipped, bulk)
 
 
 def ingest_bytes(store: Store, name: str, data: bytes, overrides: PlanOverrides = PlanOverrides()) -> IngestReport:
@@ -269,7 +286,9 @@ def ingest_bytes(store: Store, name: str, data: bytes, overrides: PlanOverrides 
     """
     check_overrides(overrides, 1)
     safe_name = Path(name.replace("\\", "/")).name or "upload"
-    return load_plans(store, [extract_document(document_from_bytes(safe_name, data), overrides)])
+    with _Spool(None) as spool:
+        spool.add(plan_quads(document_from_bytes(safe_name, data), overrides))
+        return _load_spool(store, spool, (), bulk=False)
 
 
 def remove_plan(store: Store, plan_id: str) -> None:
@@ -282,12 +301,11 @@ def remove_plan(store: Store, plan_id: str) -> None:
         raise InputError(f"no plan {plan_id!r} in the store")
 
 
-# --------------------------------------------------------------------------- bulk loading
-
+# --------------------------------------------------------------------------- plans as N-Quads
 
 @dataclass(frozen=True)
 class PlanQuads:
-    """One plan as an extraction worker hands it back for a bulk load: no Plan, no rdflib Graph.
+    """One plan as an extraction worker hands it back: its graph as N-Quads bytes and what reports need.
 
     Pickling a plan's rdflib Graph to send it from a worker costs as much as building it; its
     N-Quads bytes cost nothing (``BENCHMARKS.md``, "Build").
@@ -295,36 +313,41 @@ class PlanQuads:
 
     plan_id: str
     source_file: str
-    summary: str
+    title: str
+    sha256: str
+    measures: int
+    agencies: int
+    deadlines: int
     characters: int
     quads: int
     nquads: bytes = field(repr=False, default=b"")
 
+    @classmethod
+    def of(cls, plan: Plan, characters: int, nquads: bytes, quads: int) -> PlanQuads:
+        return cls(plan.id, plan.source_file, plan.title, plan.sha256, *_counts(plan), characters, quads, nquads)
 
-@dataclass(frozen=True)
-class BulkReport:
-    """What :func:`bulk_load_files` loaded, and where the time went (seconds, wall clock).
+    @property
+    def summary(self) -> str:
+        return _summary_line(self.source_file, self.title, self.measures, self.agencies, self.deadlines)
 
-    ``seconds``: ``extract`` (reading, extraction and N-Quads, in the worker processes, until the
-    last plan is spooled), ``load`` (the store's bulk load of the plans and the region graph),
-    ``vocabularies`` (the vocabulary graph).
+
+def plan_quads(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
+    """Extract one document; its graph as N-Quads (see :func:`kg.rdf_building.plan_nquads`).
+
+    Raises:
+        DocumentError: the document holds no plan, or its plan cannot be written as RDF.
     """
-
-    plans: list[PlanQuads]
-    quads: int
-    spooled_bytes: int
-    seconds: dict[str, float]
-
-
-def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
-    """Read and extract one file; its graph as N-Quads (see :func:`kg.rdf_building.plan_nquads`)."""
-    document = read_document(path)
     plan = extract_plan(document, overrides)
     try:
         data, quads = plan_nquads(plan, document.text)
     except ValueError as exc:
         raise DocumentError(f"{document.name}: {exc}") from exc
-    return PlanQuads(plan.id, plan.source_file, plan_summary(plan), len(document.text), quads, data)
+    return PlanQuads.of(plan, len(document.text), data, quads)
+
+
+def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
+    """Read and extract one file (see :func:`plan_quads`)."""
+    return plan_quads(read_document(path), overrides)
 
 
 def _nquads_for_pool(args: tuple[Path, PlanOverrides]) -> PlanQuads | DocumentError:
@@ -356,59 +379,100 @@ def _worker_start() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+@functools.cache
+def _shared_graphs_nquads() -> bytes:
+    """The region and vocabulary graphs as N-Quads, loaded with every batch (unchanged, they cost a read).
+
+    The vocabulary's blank nodes (OWL lists, SHACL) get the labels rdflib gives them.
+    """
+    vocabulary = build_vocabulary_graph().serialize(format="nt", encoding="utf-8").splitlines()
+    suffix = f" <{VOCABULARY_GRAPH}> .".encode()
+    return regions_nquads()[0] + b"".join(line[:-2] + suffix + b"\n" for line in vocabulary if line.strip())
+
+
+class _Spool:
+    """A batch of plans on its way to the store: their N-Quads in a file, the rest in memory."""
+
+    def __init__(self, spool_dir: Path | None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="airkg-spool-", dir=spool_dir))
+        self.path = self.folder / "plans.nq"
+        self.plans: list[PlanQuads] = []
+        self.bytes = 0
+        self._out = self.path.open("wb")
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._out.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, plan: PlanQuads) -> None:
+        self._out.write(plan.nquads)
+        self.bytes += len(plan.nquads)
+        self.plans.append(dataclasses.replace(plan, nquads=b""))
+
+    def extract(self, files: Sequence[Path], overrides: PlanOverrides, jobs: int, progress: Progress) -> None:
+        """Extract and spool every file; if any fails, raise one DocumentError naming every file that failed."""
+        errors: list[DocumentError] = []
+        for result in extract_files_nquads(files, overrides, jobs, progress):
+            if isinstance(result, DocumentError):
+                errors.append(result)
+            elif not errors:
+                self.add(result)
+        _raise_for(errors, len(files))
+        _check_unique_plan_ids((p.plan_id, str(path)) for path, p in zip(files, self.plans))
+
+    def load_into(self, store: Store, *, with_vocabularies: bool, bulk: bool) -> None:
+        graphs = [str(plan_graph_iri(p.plan_id)) for p in self.plans]
+        if with_vocabularies:
+            self._out.write(_shared_graphs_nquads())
+            graphs += [str(REGIONS_GRAPH), str(VOCABULARY_GRAPH)]
+        self._out.close()
+        store.replace_graphs_nquads(self.path, graphs, bulk=bulk)
+
+
+def _raise_for(errors: Sequence[DocumentError], files: int) -> None:
+    """One DocumentError for the files that failed: the error itself for a lone file, else every file named."""
+    if len(errors) == 1 and files == 1:
+        raise errors[0]
+    if errors:
+        more = f" (and {len(errors) - 1} more file{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise DocumentError(f"{errors[0].detail}{more} — nothing was loaded"
+                            + "".join(f"\n{error.detail}" for error in errors[1:]))
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What :func:`bulk_load_files` loaded, and where the time went (seconds, wall clock).
+
+    ``seconds``: ``extract`` (reading, extraction and N-Quads, in the worker processes, until the
+    last plan is spooled), ``load`` (the store's bulk load of the plans, regions and vocabulary).
+    """
+
+    plans: list[PlanQuads]
+    quads: int
+    spooled_bytes: int
+    seconds: dict[str, float]
+
+
 def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
                     progress: Progress = lambda items: items, with_vocabularies: bool = True,
                     spool_dir: Path | None = None) -> BulkReport:
-    """Extract ``files`` in ``jobs`` processes and load their plans with the store's bulk loader.
-
-    For a national corpus: each plan's N-Quads go to a spool file as they arrive, so memory holds a
-    few plans rather than the batch, then :meth:`~kg.store.Store.replace_graphs_nquads` loads the
-    file. As with :func:`extract_files`, every file is extracted before anything is written, and
-    one that fails (every such file is named) leaves the store untouched.
-
-    Args:
-        spool_dir: Where the spool file goes (default: the system's temporary folder); it needs
-            about 250 bytes per quad, ~0.6 MB per plan, and is deleted afterwards.
+    """Extract ``files`` in ``jobs`` processes and load them with the store's bulk loader, timing each part
+    (what ``bench/`` measures; :func:`ingest_files` does the same and reports on the store instead).
 
     Raises:
         DocumentError: a file cannot be read or holds no plan, or two files would be the same plan.
     """
     started = time.perf_counter()
-    folder = Path(tempfile.mkdtemp(prefix="airkg-spool-", dir=spool_dir))
-    try:
-        spool = folder / "plans.nq"
-        plans: list[PlanQuads] = []
-        errors: list[DocumentError] = []
-        spooled = 0
-        with spool.open("wb") as out:
-            for result in extract_files_nquads(files, overrides, jobs, progress):
-                if isinstance(result, DocumentError):
-                    errors.append(result)
-                    continue
-                out.write(result.nquads)
-                spooled += len(result.nquads)
-                plans.append(PlanQuads(result.plan_id, result.source_file, result.summary, result.characters,
-                                       result.quads))
-        if errors:
-            more = f" (and {len(errors) - 1} more file{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-            raise DocumentError(f"{errors[0].detail}{more} — nothing was loaded"
-                                + "".join(f"\n{error.detail}" for error in errors[1:]))
-        _check_unique_plan_ids((p.plan_id, str(path)) for path, p in zip(files, plans))
-        graphs = [str(plan_graph_iri(p.plan_id)) for p in plans]
-        if with_vocabularies:  # the regions go in the bulk load; the vocabulary's blank nodes stay as rdflib has them
-            with spool.open("ab") as out:
-                out.write(regions_nquads()[0])
-            graphs.append(str(REGIONS_GRAPH))
+    with _Spool(spool_dir) as spool:
+        spool.extract(files, overrides, jobs, progress)
         extracted = time.perf_counter()
-        store.replace_graphs_nquads(spool, graphs)
+        spool.load_into(store, with_vocabularies=with_vocabularies, bulk=True)
         loaded = time.perf_counter()
-        if with_vocabularies:
-            store.replace_graphs({str(VOCABULARY_GRAPH): build_vocabulary_graph()})
-        finished = time.perf_counter()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    seconds = {"extract": extracted - started, "load": loaded - extracted, "vocabularies": finished - loaded}
-    return BulkReport(plans, sum(p.quads for p in plans), spooled, seconds)
+        return BulkReport(list(spool.plans), sum(p.quads for p in spool.plans), spool.bytes,
+                          {"extract": extracted - started, "load": loaded - extracted})
 
 
 def _check_unique_plan_ids(plans: Iterable[tuple[str, str]]) -> None:

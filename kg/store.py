@@ -84,9 +84,11 @@ Remote writes are *not* atomic in the database sense; see
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -133,6 +135,8 @@ ENV_VAR = "AIRKG_STORE"
 GSP_ENV_VAR = "AIRKG_STORE_GSP"
 DEFAULT_LOCATION = "./airkg-store"
 DEFAULT_GRAPH_PREFIX = "https://airkg.example.org/id/graph/"
+#: The folder, inside an embedded store's folder, that undoes a bulk load cut short (``_bulk_replace``).
+BULK_JOURNAL = "airkg-bulk-load-journal"
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -235,18 +239,22 @@ class Store(ABC):
             StoreError: The store failed while writing.
         """
 
-    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str], *,
+                              bulk: bool = False) -> None:
         """Replace each graph of ``graphs`` whole with its quads in the N-Quads file ``source``.
 
-        For loads too big for :meth:`replace_graphs` (a national corpus, see
-        ``kg.loading.bulk_load_files``): no rdflib term is made on the way, and the embedded store
-        uses pyoxigraph's bulk loader. A graph of ``graphs`` the file does not hold is removed;
-        graphs not named are left alone. This default reads the file into rdflib graphs and calls
-        :meth:`replace_graphs`.
+        As :meth:`replace_graphs`, all or nothing, without making an rdflib term on the way (what
+        ``airkg ingest`` and ``airkg build`` use). A graph of ``graphs`` the file does not hold is
+        removed; graphs not named are left alone. This default reads the file into rdflib graphs
+        and calls :meth:`replace_graphs`.
 
         Args:
             source: An N-Quads file (UTF-8) whose every quad is in one of ``graphs``.
             graphs: The IRIs of the graphs replaced.
+            bulk: Use the store's bulk loader if it has one (the embedded store: 2-4x faster on a
+                national corpus, in bounded memory, see ``BENCHMARKS.md``). Readers in the same
+                process may then see the graphs half-loaded; a failure is undone at once, a
+                crash when the store is next opened for writing.
 
         Raises:
             InputError: The file does not parse, or holds a quad outside ``graphs``; nothing was
@@ -438,20 +446,20 @@ def sparql_term(term: Node) -> str:
     raise InputError(f"not an RDF term: {term!r}")
 
 
-def _quads_by_graph(source: str | os.PathLike[str], graphs: Collection[str]) -> dict[str, list[ox.Triple]]:
-    """The triples of an N-Quads file per graph, every graph of ``graphs`` a key (empty if absent).
+def _quads_by_graph(source: str | os.PathLike[str], graphs: Collection[str]) -> dict[str, list[ox.Quad]]:
+    """The quads of an N-Quads file per graph, every graph of ``graphs`` a key (empty if absent).
 
     Raises:
         InputError: The file does not parse, or holds a quad outside ``graphs``.
     """
-    found: dict[str, list[ox.Triple]] = {iri: [] for iri in graphs}
+    found: dict[str, list[ox.Quad]] = {iri: [] for iri in graphs}
     try:
         for quad in ox.parse(path=source, format=ox.RdfFormat.N_QUADS):
             name = quad.graph_name
-            triples = found.get(name.value) if isinstance(name, ox.NamedNode) else None
-            if triples is None:
+            quads = found.get(name.value) if isinstance(name, ox.NamedNode) else None
+            if quads is None:
                 raise InputError(f"{source} holds a quad outside the graphs to replace: {quad}")
-            triples.append(quad.triple)
+            quads.append(quad)
     except (SyntaxError, OSError) as exc:
         raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
     return found
@@ -459,7 +467,8 @@ def _quads_by_graph(source: str | os.PathLike[str], graphs: Collection[str]) -> 
 
 def _graphs_of_nquads(source: str | os.PathLike[str], graphs: Collection[str]) -> dict[str, Graph]:
     convert = _FromOx()
-    return {iri: _graph_of(triples, convert) for iri, triples in _quads_by_graph(source, graphs).items()}
+    return {iri: _graph_of((quad.triple for quad in quads), convert)
+            for iri, quads in _quads_by_graph(source, graphs).items()}
 
 
 def _ntriples(iri: str, graph: Graph) -> bytes:
@@ -845,6 +854,11 @@ class OxigraphStore(Store):
                 self._store = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as exc:
             raise StoreError(f"cannot open the store in {self.path}: {exc}") from exc
+        if self.read_only and (self.path / BULK_JOURNAL).is_dir():  # type: ignore[operator]
+            raise StoreError(f"{self.path} holds a bulk load that was interrupted; open it for writing once "
+                             "(e.g. `airkg ingest` or `airkg serve`) to roll it back")
+        if not self.read_only:
+            self._roll_back_interrupted_bulk_load()
 
     def __repr__(self) -> str:
         return f"OxigraphStore({str(self.path) if self.path else None!r})"
@@ -868,10 +882,14 @@ class OxigraphStore(Store):
         way a failure, even a crash, leaves the store as it was. Writes from this object are
         serialized by a lock.
         """
-        iris = [self._check_graph_iri(iri) for iri in graphs]
-        new = self._quads(graphs)
+        for iri in graphs:
+            self._check_graph_iri(iri)
+        self._replace_quads(self._quads(graphs))
+
+    def _replace_quads(self, new: Mapping[str, set[ox.Quad]]) -> None:
+        """Make each graph of ``new`` hold exactly its quads, in one transaction (see :meth:`replace_graphs`)."""
         with self._lock:
-            if any(self._db.contains_named_graph(ox.NamedNode(iri)) for iri in iris):
+            if any(self._db.contains_named_graph(ox.NamedNode(iri)) for iri in new):
                 operations = [op for iri, quads in new.items() for op in self._changes(iri, quads)]
                 if operations:
                     self._write(" ;\n".join(operations), update=True)
@@ -928,34 +946,73 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"writing to {self!r} failed, nothing was written: {exc}") from exc
 
-    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str], *,
+                              bulk: bool = False) -> None:
+        iris = [self._check_graph_iri(iri) for iri in graphs]
+        if bulk:
+            self._bulk_replace(source, iris)
+            return
+        self._replace_quads({iri: set(quads) for iri, quads in _quads_by_graph(source, iris).items()})
+
+    def _bulk_replace(self, source: str | os.PathLike[str], iris: list[str]) -> None:
         """Replace the graphs with pyoxigraph's bulk loader: 2-4x faster than one transaction and in
         bounded memory (``BENCHMARKS.md``, "Build").
 
-        Not one transaction, as the bulk loader has none: the graphs that exist are copied to a
-        temporary file and dropped, then the file is loaded. If loading fails (a syntax error, a
-        quad outside ``graphs``, a disk error), whatever was loaded is removed and the copies are
-        put back, so the store is as it was; a crash half-way can leave ``graphs`` half-loaded.
+        The bulk loader has no transaction, so a journal makes it all or nothing: the graphs that
+        exist are copied to it and dropped, then the file is loaded and the journal deleted. If
+        loading fails (a syntax error, a quad outside ``graphs``, a disk error), whatever was loaded
+        is removed and the copies are put back at once; after a crash, the next writable open does
+        the same (:meth:`_roll_back_interrupted_bulk_load`).
         """
-        iris = [self._check_graph_iri(iri) for iri in graphs]
         names = [ox.NamedNode(iri) for iri in iris]
         with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch:
             before = {name.value for name in self._db.named_graphs() if isinstance(name, ox.NamedNode)}
-            existing = [name for name in names if name.value in before]
-            backup = Path(scratch) / "before.nq"
-            self._copy_graphs(existing, backup)
+            journal = self._write_journal(iris, before, Path(scratch))
             try:
+                existing = [name for name in names if name.value in before]
                 if existing:
                     self._db.update(" ;\n".join(f"DROP SILENT GRAPH <{name.value}>" for name in existing))
                 self._db.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
                 self._check_bulk_loaded(set(iris), before)
+                self._db.flush()
             except (AirkgError, SyntaxError, OSError) as exc:
-                self._undo_bulk_load(names, before, backup)
+                self._undo_bulk_load(names, before, journal / "before.nq")
+                shutil.rmtree(journal, ignore_errors=True)
                 if isinstance(exc, AirkgError):
                     raise
                 if isinstance(exc, SyntaxError):
                     raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
                 raise StoreError(f"bulk loading into {self!r} failed: {exc}") from exc
+            shutil.rmtree(journal, ignore_errors=True)
+
+    def _write_journal(self, iris: list[str], before: set[str], scratch: Path) -> Path:
+        """What a bulk load needs to be undone: the graphs it replaces, those there before, and the
+        content of the replaced ones. Kept in the store's folder (made complete, then renamed into
+        place, so a journal is never half-written); in ``scratch`` for an in-memory store."""
+        final = (self.path / BULK_JOURNAL) if self.path else scratch / BULK_JOURNAL
+        building = final.with_name(final.name + ".new")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir()
+        self._copy_graphs([ox.NamedNode(iri) for iri in iris if iri in before], building / "before.nq")
+        (building / "graphs.json").write_text(json.dumps({"replaced": iris, "before": sorted(before)}))
+        building.rename(final)
+        return final
+
+    def _roll_back_interrupted_bulk_load(self) -> None:
+        """Put the store back as it was before a bulk load that a crash cut short (its journal is there)."""
+        journal = self.path / BULK_JOURNAL if self.path else None
+        if journal is None:
+            return
+        shutil.rmtree(journal.with_name(journal.name + ".new"), ignore_errors=True)  # crashed before loading
+        if not journal.is_dir():
+            return
+        graphs = json.loads((journal / "graphs.json").read_text())
+        log.warning("%s: rolling back a bulk load that was interrupted (%d graphs)", self.path,
+                    len(graphs["replaced"]))
+        self._undo_bulk_load([ox.NamedNode(iri) for iri in graphs["replaced"]], set(graphs["before"]),
+                             journal / "before.nq")
+        self._db.flush()
+        shutil.rmtree(journal)
 
     def _copy_graphs(self, names: list[ox.NamedNode], target: Path) -> None:
         with target.open("wb") as out:
@@ -973,7 +1030,7 @@ class OxigraphStore(Store):
         for name in [*names, *(n for n in self._db.named_graphs() if not (isinstance(n, ox.NamedNode) and n.value in before))]:
             self._db.remove_graph(name)
         self._db.clear_graph(ox.DefaultGraph())
-        if backup.stat().st_size:
+        if backup.exists() and backup.stat().st_size:
             self._db.bulk_load(path=str(backup), format=ox.RdfFormat.N_QUADS)
 
     def remove_graph(self, iri: str) -> bool:
@@ -1292,13 +1349,14 @@ class SparqlEndpointStore(Store):
         """
         self._replace_bodies({self._check_graph_iri(iri): _ntriples(iri, graph) for iri, graph in graphs.items()})
 
-    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str]) -> None:
-        """As :meth:`replace_graphs` (same guarantees), each graph's triples serialized by pyoxigraph."""
+    def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str], *,
+                              bulk: bool = False) -> None:
+        """As :meth:`replace_graphs` (same guarantees), each graph's triples serialized by pyoxigraph
+        (Graph Store PUTs are this server's bulk load, so ``bulk`` changes nothing)."""
         iris = [self._check_graph_iri(iri) for iri in graphs]
         found = _quads_by_graph(source, iris)
-        self._replace_bodies(
-            {iri: ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) if triples else b"" for iri, triples in found.items()}
-        )
+        self._replace_bodies({iri: ox.serialize((quad.triple for quad in quads), format=ox.RdfFormat.N_TRIPLES)
+                              if quads else b"" for iri, quads in found.items()})
 
     def _replace_bodies(self, bodies: Mapping[str, bytes]) -> None:
         """Write each graph's N-Triples (b"" removes it) after reading it for the rollback plan."""

@@ -62,8 +62,10 @@ def test_region_nquads_are_the_region_graph() -> None:
     assert {quad.triple for quad in quads} == _triples(graph)
 
 
-def _all_quads(store: OxigraphStore) -> set[ox.Quad]:
-    return set(store._db.quads_for_pattern(None, None, None, None))  # noqa: SLF001 - the store's whole content
+def _all_quads(store: OxigraphStore) -> set[str]:
+    """The store's whole content as N-Quads lines, blank node labels masked (they differ between loads)."""
+    quads = store._db.quads_for_pattern(None, None, None, None)  # noqa: SLF001 - the store's whole content
+    return {re.sub(r"_:\S+", "_:b", str(quad)) for quad in quads}
 
 
 @pytest.mark.slow
@@ -75,7 +77,7 @@ def test_bulk_load_gives_the_store_replace_graphs_gives(tmp_path: Path) -> None:
         assert _all_quads(fast) == _all_quads(slow)
         assert [p.plan_id for p in report.plans] == [p.stem for p in files]
         assert report.quads == sum(p.quads for p in report.plans) > 5_000
-        assert set(report.seconds) == {"extract", "load", "vocabularies"}
+        assert set(report.seconds) == {"extract", "load"}
         assert not list(tmp_path.glob("airkg-spool-*")), "the spool is deleted"
         before = _all_quads(fast)
         bulk_load_files(fast, files[:2], spool_dir=tmp_path)  # the plans exist: replaced whole
@@ -115,7 +117,7 @@ def test_replace_graphs_nquads_refuses_quads_outside_the_graphs_and_restores(tmp
         good = tmp_path / "good.nq"
         good.write_text(f"<urn:x:s> <urn:x:p> <urn:x:new> <{graph_a}> .\n")
         store.replace_graphs_nquads(good, [graph_a, graph_b])
-        assert {q.object.value for q in _all_quads(store)} == {"urn:x:new"}
+        assert {q.object.value for q in store._db.quads_for_pattern(None, None, None, None)} == {"urn:x:new"}  # noqa: SLF001
 
 
 def _reference_find(text: str, within: str | None, short_names: bool) -> list[tuple[int, int, str]]:

@@ -1,12 +1,14 @@
 """An ingest is all or nothing, even when the process is killed with SIGKILL while it writes.
 
-``airkg ingest`` runs in a subprocess on a folder of plans, over a store that already holds two plans. A
-wrapper around the real command prints ``WRITING`` when :meth:`OxigraphStore.replace_graphs` starts and
-``WRITTEN`` when it returns (nothing else is changed). One complete run measures how long the write takes and
-what the store holds afterwards; then runs are killed with SIGKILL at points spread over that write. After
-each kill the store must open and hold exactly what it held before, or exactly what the complete run left:
-never a mixture. (pyoxigraph applies ``replace_graphs``' SPARQL update in one RocksDB transaction, and RocksDB
-recovers a torn write-ahead log to the last committed transaction.)
+``airkg ingest`` runs in a subprocess on a folder of plans, over a store that already holds two plans, once
+with each write path: one transaction (``--no-bulk``) and the journaled bulk loader (``--bulk``). A wrapper
+around the real command prints ``WRITING`` when the store's write starts and ``WRITTEN`` when it returns
+(nothing else is changed). One complete run measures how long the write takes and what the store holds
+afterwards; then runs are killed with SIGKILL at points spread over that write. After each kill the store
+must open and hold exactly what it held before, or exactly what the complete run left: never a mixture.
+(pyoxigraph applies the transaction's SPARQL update in one RocksDB transaction, and RocksDB recovers a torn
+write-ahead log to the last committed transaction; a bulk load cut short is rolled back from its journal
+when the store is next opened for writing.)
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pathlib import Path
 
 import pytest
 
+from kg.errors import StoreError
 from kg.loading import ingest_files
-from kg.store import OxigraphStore
+from kg.store import BULK_JOURNAL, OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,14 +34,15 @@ WRAPPER = """
 import sys
 import kg.store
 
-original = kg.store.OxigraphStore.replace_graphs
+def marked(original):
+    def write(*args, **kwargs):
+        print("WRITING", file=sys.stderr, flush=True)
+        original(*args, **kwargs)
+        print("WRITTEN", file=sys.stderr, flush=True)
+    return write
 
-def replace_graphs(self, graphs):
-    print("WRITING", file=sys.stderr, flush=True)
-    original(self, graphs)
-    print("WRITTEN", file=sys.stderr, flush=True)
-
-kg.store.OxigraphStore.replace_graphs = replace_graphs
+kg.store.OxigraphStore._replace_quads = marked(kg.store.OxigraphStore._replace_quads)
+kg.store.OxigraphStore._bulk_replace = marked(kg.store.OxigraphStore._bulk_replace)
 from kg.cli import main
 sys.argv = ["airkg", *sys.argv[1:]]
 main()
@@ -56,9 +60,9 @@ def content(store: Path) -> tuple[int, str]:
 class Ingest:
     """``airkg ingest`` in a subprocess (its own process group), read as it prints."""
 
-    def __init__(self, script: Path, folder: Path, store: Path) -> None:
+    def __init__(self, script: Path, folder: Path, store: Path, mode: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(script), "ingest", str(folder), "--store", str(store), "--jobs", "2"],
+            [sys.executable, str(script), "ingest", str(folder), "--store", str(store), "--jobs", "2", mode],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
         self.seen = b""
@@ -80,8 +84,9 @@ class Ingest:
         self.process.wait(timeout=60)
 
 
-@pytest.fixture(scope="module")
-def setting(tmp_path_factory: pytest.TempPathFactory) -> dict:
+@pytest.fixture(scope="module", params=["--no-bulk", "--bulk"])
+def setting(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    mode = request.param
     work = tmp_path_factory.mktemp("atomic")
     script = work / "ingest_with_markers.py"
     script.write_text(WRAPPER, encoding="utf-8")
@@ -97,12 +102,12 @@ def setting(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ingest_files(store, [ROOT / "seeds" / "000_aa781de31b5c5cff.txt", ROOT / "seeds" / "003_922dca89c0e37589.txt"])
     complete = work / "complete"
     shutil.copytree(base, complete)
-    run = Ingest(script, folder, complete)
+    run = Ingest(script, folder, complete, mode)
     started = run.wait_for("WRITING")
     written = run.wait_for("WRITTEN")
     assert run.process.wait(timeout=300) == 0
     return {"script": script, "folder": folder, "base": base, "before": content(base), "after": content(complete),
-            "write_seconds": written - started, "work": work}
+            "write_seconds": written - started, "work": work, "mode": mode}
 
 
 @pytest.mark.slow
@@ -112,7 +117,7 @@ def test_sigkill_during_the_write_leaves_the_old_or_the_new_store(setting: dict)
     for index, fraction in enumerate((0.0, 0.3, 0.6, 0.9)):
         store = setting["work"] / f"killed-{index}"
         shutil.copytree(setting["base"], store)
-        run = Ingest(setting["script"], setting["folder"], store)
+        run = Ingest(setting["script"], setting["folder"], store, setting["mode"])
         run.wait_for("WRITING")
         time.sleep(fraction * setting["write_seconds"])
         run.kill()
@@ -126,7 +131,7 @@ def test_sigkill_during_the_write_leaves_the_old_or_the_new_store(setting: dict)
 def test_sigkill_during_extraction_leaves_the_store_as_it_was(setting: dict) -> None:
     store = setting["work"] / "killed-extracting"
     shutil.copytree(setting["base"], store)
-    run = Ingest(setting["script"], setting["folder"], store)
+    run = Ingest(setting["script"], setting["folder"], store, setting["mode"])
     run.wait_for("extracting")  # the progress bar has started
     run.kill()
     assert content(store) == setting["before"]
@@ -146,3 +151,35 @@ def test_a_batch_with_a_bad_file_writes_nothing(tmp_path: Path) -> None:
     with OxigraphStore(store) as opened, pytest.raises(DocumentError, match="truncated.txt: UTF-8 text cut off"):
         ingest_files(opened, [folder])
     assert content(store) == before
+
+
+CRASH_AFTER_BULK_LOAD = """
+import os
+import sys
+from pathlib import Path
+import kg.store
+from kg.loading import ingest_files
+
+def crash(self, wanted, before):  # the plans are loaded, the journal not yet deleted: die like a power cut
+    os._exit(9)
+
+kg.store.OxigraphStore._check_bulk_loaded = crash
+ingest_files(kg.store.OxigraphStore(sys.argv[1]), [Path(p) for p in sys.argv[2:]], bulk=True)
+"""
+
+
+def test_a_bulk_load_cut_short_is_rolled_back_when_the_store_is_next_opened(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with OxigraphStore(store) as opened:
+        ingest_files(opened, [ROOT / "seeds" / "000_aa781de31b5c5cff.txt"])
+    before = content(store)
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH_AFTER_BULK_LOAD, encoding="utf-8")
+    seeds = sorted(str(p) for p in (ROOT / "seeds").glob("*.txt"))  # replaces 000, adds the others
+    done = subprocess.run([sys.executable, str(script), str(store), *seeds], cwd=ROOT, capture_output=True)
+    assert done.returncode == 9, done.stderr.decode()[-2000:]
+    assert (store / BULK_JOURNAL).is_dir()
+    with pytest.raises(StoreError, match="bulk load that was interrupted"):
+        OxigraphStore(store, read_only=True)  # a reader cannot roll back, so it refuses to show a half-load
+    assert content(store) == before  # opened for writing: rolled back
+    assert not (store / BULK_JOURNAL).exists()

@@ -17,7 +17,7 @@ from rdflib import Literal
 
 from document_formats import cjk_font, to_chromium_pdf, to_docx, to_gb18030, to_html, to_pdf
 from kg.extraction import extract_plan
-from kg.loading import extract_document, load_plans
+from kg.loading import extract_document, ingest_bytes
 from kg.models import Plan
 from kg.rdf_building import AIRKG, OA
 from kg.reading import document_from_bytes, read_document
@@ -98,9 +98,10 @@ def test_format_gives_the_same_plan_as_the_txt(source: Path, fmt: str, txt_plans
 @pytest.mark.parametrize("fmt", ["docx", "pdf", "html"])
 def test_the_stored_full_text_is_the_text_the_spans_index(fmt: str) -> None:
     source = ROOT / "seeds" / "001_2b08b5de9d9ff43a.txt"
-    document = document_from_bytes(f"plan001.{fmt}", FORMATS[fmt](read_document(source).text))
+    data = FORMATS[fmt](read_document(source).text)
+    document = document_from_bytes(f"plan001.{fmt}", data)
     store = OxigraphStore(None)
-    load_plans(store, [extract_document(document)])
+    ingest_bytes(store, f"plan001.{fmt}", data)
     rows = store.query(f"SELECT ?text WHERE {{ ?doc <{AIRKG.fullText}> ?text }}").rows
     assert [row["text"] for row in rows] == [Literal(document.text)]
     spans = store.query(

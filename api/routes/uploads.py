@@ -151,7 +151,7 @@ async def upload_plan(request: Request, response: Response, store: StoreDep,
     report = await run_in_threadpool(ingest_bytes, store, name, data, overrides)
     if report.replaced:
         response.status_code = 200
-    response.headers["Location"] = f"/api/plans/{report.plans[0].plan.id}"
+    response.headers["Location"] = f"/api/plans/{report.plans[0].plan_id}"
     return _summary(report)
 
 
@@ -191,14 +191,9 @@ def _overrides(form) -> PlanOverrides:
 
 def _summary(report: IngestReport) -> UploadSummary:
     plans = [
-        UploadedPlan(
-            id=extracted.plan.id, title=extracted.plan.title, source_file=extracted.plan.source_file,
-            measures=len(extracted.plan.measures),
-            agencies=len({a.canonical for m in extracted.plan.measures for a in m.agencies}),
-            deadlines=sum(len(m.deadlines) for m in extracted.plan.measures),
-            replaced=extracted.plan.id in report.replaced,
-        )
-        for extracted in report.plans
+        UploadedPlan(id=plan.plan_id, title=plan.title, source_file=plan.source_file, measures=plan.measures,
+                     agencies=plan.agencies, deadlines=plan.deadlines, replaced=plan.plan_id in report.replaced)
+        for plan in report.plans
     ]
     notes = [f"plan {plan_id} has the same source file as plan(s) {', '.join(others)} already in the store"
              for plan_id, others in report.same_text_as.items()]
