@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--mode", choices=("bulk", "cli", "transaction", "graphs"), required=True)
     b.add_argument("--jobs", type=int, default=2)
     b.add_argument("--spool", type=Path, required=True)
+    b.add_argument("--keep-spool", type=Path)
 
     p = commands.add_parser("report", help="every scale's results side by side")
     p.add_argument("--out", type=Path, default=OUT)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build-store":
         from bench.build import build_store
 
-        print(json.dumps(build_store(args.corpus, args.store, args.mode, args.jobs, args.spool)))
+        print(json.dumps(build_store(args.corpus, args.store, args.mode, args.jobs, args.spool, args.keep_spool)))
         return 0
     if args.command == "report":
         from bench.report import side_by_side

@@ -130,18 +130,23 @@ def stages(files: list[Path]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- whole builds
 
 
-def build_in_subprocess(corpus: Path, store: Path, mode: str, jobs: int, spool: Path) -> dict[str, Any]:
-    """Build ``store`` from ``corpus`` in a fresh process (see the module docstring); its JSON report."""
+def build_in_subprocess(corpus: Path, store: Path, mode: str, jobs: int, spool: Path,
+                        keep_spool: Path | None = None) -> dict[str, Any]:
+    """Build ``store`` from ``corpus`` in a fresh process (see the module docstring); its JSON report.
+    ``keep_spool`` (bulk only): where the N-Quads loaded are kept, for the other backends."""
     shutil.rmtree(store, ignore_errors=True)
     command = [sys.executable, "-m", "bench", "build-store", "--corpus", str(corpus), "--store", str(store),
                "--mode", mode, "--jobs", str(jobs), "--spool", str(spool)]
+    if keep_spool is not None:
+        command += ["--keep-spool", str(keep_spool)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Path) -> dict[str, Any]:
+def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Path,
+                keep_spool: Path | None = None) -> dict[str, Any]:
     """The child's side of :func:`build_in_subprocess`: build, then report."""
     from kg.loading import bulk_load_files, documents_in, extract_files, graphs_to_load
     from kg.store import OxigraphStore
@@ -165,7 +170,7 @@ def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Pat
         store = OxigraphStore(store_path)
     elif mode == "bulk":
         spool.mkdir(parents=True, exist_ok=True)
-        done = bulk_load_files(store, files, jobs=jobs, spool_dir=spool)
+        done = bulk_load_files(store, files, jobs=jobs, spool_dir=spool, keep_spool=keep_spool)
         report["phases_s"] = {key: round(value, 3) for key, value in done.seconds.items()}
         report["quads_plans"] = done.quads
         report["spool_bytes"] = done.spooled_bytes

@@ -95,13 +95,14 @@ def _queries_section(r: dict[str, Any]) -> Iterator[str]:
     reps = {b: max((x.get("runs", 0) for x in q[b].values()), default=0) for b in backends}
     yield "**Saved queries** (default parameters; median / p95 in ms of " + ", ".join(
         f"{reps[b]} runs on {b}" for b in backends) + " after one untimed run; ratio: p50 against oxigraph):"
+    how = f" with {q['virtuoso_load']['method']}" if "method" in q.get("virtuoso_load", {}) else ""
     if "rdflib_load_s" in q:
         yield f"rdflib loaded the quads in {q['rdflib_load_s']} s" + (
-            f"; Virtuoso in {q['virtuoso_load']['seconds']} s ({q['virtuoso_load']['quads_per_s']:,} quads/s)."
+            f"; Virtuoso in {q['virtuoso_load']['seconds']} s{how} ({q['virtuoso_load']['quads_per_s']:,} quads/s)."
             if "virtuoso_load" in q else ".")
     elif "virtuoso_load" in q:
         load = q["virtuoso_load"]
-        yield f"Virtuoso loaded the quads in {load['seconds']} s ({load['quads_per_s']:,} quads/s)."
+        yield f"Virtuoso loaded the quads in {load['seconds']} s{how} ({load['quads_per_s']:,} quads/s)."
     yield ""
     header = ["query", "rows"] + [f"{b} p50 / p95" for b in backends] + [f"{b} ×" for b in backends if b != "oxigraph"]
     rows = []

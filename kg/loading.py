@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -415,11 +415,14 @@ class _Spool:
     def extract(self, files: Sequence[Path], overrides: PlanOverrides, jobs: int, progress: Progress) -> None:
         """Extract and spool every file; if any fails, raise one DocumentError naming every file that failed."""
         errors: list[DocumentError] = []
-        for result in extract_files_nquads(files, overrides, jobs, progress):
-            if isinstance(result, DocumentError):
-                errors.append(result)
-            elif not errors:
-                self.add(result)
+        with ThreadPoolExecutor(1) as helper:
+            for index, result in enumerate(extract_files_nquads(files, overrides, jobs, progress)):
+                if index == 0 and jobs > 1:  # the parent waits for the workers: make the shared graphs (~1 s)
+                    helper.submit(_shared_graphs_nquads)  # now, as a thread must not run while workers fork
+                if isinstance(result, DocumentError):
+                    errors.append(result)
+                elif not errors:
+                    self.add(result)
         _raise_for(errors, len(files))
         _check_unique_plan_ids((p.plan_id, str(path)) for path, p in zip(files, self.plans))
 
@@ -458,9 +461,13 @@ class BulkReport:
 
 def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
                     progress: Progress = lambda items: items, with_vocabularies: bool = True,
-                    spool_dir: Path | None = None) -> BulkReport:
+                    spool_dir: Path | None = None, keep_spool: Path | None = None) -> BulkReport:
     """Extract ``files`` in ``jobs`` processes and load them with the store's bulk loader, timing each part
     (what ``bench/`` measures; :func:`ingest_files` does the same and reports on the store instead).
+
+    Args:
+        keep_spool: Move the N-Quads that were loaded there (on the spool's file system) instead of deleting
+            them: the benchmark loads the other backends from it.
 
     Raises:
         DocumentError: a file cannot be read or holds no plan, or two files would be the same plan.
@@ -471,6 +478,8 @@ def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverride
         extracted = time.perf_counter()
         spool.load_into(store, with_vocabularies=with_vocabularies, bulk=True)
         loaded = time.perf_counter()
+        if keep_spool is not None:
+            shutil.move(spool.path, keep_spool)
         return BulkReport(list(spool.plans), sum(p.quads for p in spool.plans), spool.bytes,
                           {"extract": extracted - started, "load": loaded - extracted})
 

@@ -418,5 +418,5 @@ def test_the_installed_command_exits_2_with_one_line(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "airkg: usage error: No such option: --bogus (Possible options: --jobs) (see 'airkg ingest --help')"]
+        "airkg: usage error: No such option: --bogus (Possible options: --bulk, --jobs) (see 'airkg ingest --help')"]
     assert not (tmp_path / "s").exists()
