@@ -1,16 +1,22 @@
-"""``python -m bench``: run the benchmark, generate a corpus, build a store (used by the benchmark
-itself, in a fresh process), or print every scale side by side."""
+"""``python -m bench``: run the benchmark at one scale or at all of them (``all``, which also writes the
+figures into BENCHMARKS.md), generate a corpus, build a store (used by the benchmark itself, in a fresh
+process), or print every scale side by side."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
 from bench import corpus
-from bench.run import OUT, Options, log, run
+from bench.run import OUT, ROOT, Options, log, run
+
+ALL_SCALES = ("seeds", "10", "100", "1000", "10000")
+#: Fewer timed runs where one run of everything takes long (the ratios, not the decimals, are the point).
+SCALE_OPTIONS = {"1000": ["--repeat", "10"], "10000": ["--repeat", "5"]}
 
 PARTS = ("legacy", "cli", "queries", "rdflib", "virtuoso", "api", "keep")
 
@@ -61,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
 
     p = commands.add_parser("report", help="every scale's results side by side")
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--write", type=Path, help="replace the generated part of this file (BENCHMARKS.md) instead")
+
+    a = commands.add_parser("all", help="every scale, one after the other, then BENCHMARKS.md rewritten")
+    a.add_argument("--scales", default=",".join(ALL_SCALES), help=f"default {','.join(ALL_SCALES)}")
+    a.add_argument("--store-backends", action="store_true",
+                   help="also run bench/store_backends.py at 100,000 and 1,000,000 triples (~40 min more)")
+    a.add_argument("--out", type=Path, default=OUT)
+    a.add_argument("--write", type=Path, default=ROOT / "BENCHMARKS.md")
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -72,10 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(build_store(args.corpus, args.store, args.mode, args.jobs, args.spool, args.keep_spool)))
         return 0
     if args.command == "report":
-        from bench.report import side_by_side
+        from bench.report import side_by_side, write_generated
 
-        print(side_by_side(args.out), end="")
+        if args.write:
+            write_generated(args.write, args.out)
+        else:
+            print(side_by_side(args.out), end="")
         return 0
+    if args.command == "all":
+        return run_all([_scale(s.strip()) for s in args.scales.split(",") if s.strip()], args.out, args.write,
+                       args.store_backends)
     skip = {part.strip() for part in args.skip.split(",") if part.strip()}
     if skip - set(PARTS):
         parser.error(f"unknown parts to skip: {', '.join(sorted(skip - set(PARTS)))}")
@@ -95,6 +115,26 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"results-{args.scale}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     (args.out / f"results-{args.scale}.md").write_text(section(results, command))
     log(f"wrote {args.out / f'results-{args.scale}.json'} and .md")
+    return 0
+
+
+def run_all(scales: list[str], out: Path, target: Path, store_backends: bool) -> int:
+    """Each scale in a fresh process (``run --scale N``, with the options of :data:`SCALE_OPTIONS`), then the
+    generated part of ``target`` rewritten from every result in ``out``."""
+    from bench.report import write_generated
+
+    for scale in scales:
+        command = [sys.executable, "-m", "bench", "run", "--scale", scale, *SCALE_OPTIONS.get(scale, [])]
+        log(f"all: {shlex.join(command[1:])}")
+        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
+            log(f"all: scale {scale} failed; the others go on")
+    if store_backends:
+        for triples, extra in (("100000", []), ("1000000", ["--repeat", "3", "--load-repeat", "1"])):
+            done = subprocess.run([sys.executable, "bench/store_backends.py", "--triples", triples, *extra],
+                                  cwd=ROOT, capture_output=True, text=True, check=False)
+            (out / f"store-backends-{triples}.md").write_text(done.stdout)
+    write_generated(target, out)
+    log(f"all: wrote {target}")
     return 0
 
 

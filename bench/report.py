@@ -190,6 +190,7 @@ def side_by_side(folder: Path) -> str:
     row("extraction plans/s, 1 process", lambda r: r["extraction"]["runs"][0]["plans_per_s"])
     row("extraction plans/s, 2 processes", lambda r: r["extraction"]["runs"][1]["plans_per_s"])
     row("build s (bulk)", lambda r: r["build"]["bulk"]["seconds"])
+    row("build phases s (bulk)", lambda r: ", ".join(f"{k} {v}" for k, v in r["build"]["bulk"]["phases_s"].items()))
     row("build s (airkg build)", lambda r: r["build"]["cli"]["seconds"])
     row("build s (airkg build --no-bulk)", lambda r: r["build"]["transaction"]["seconds"])
     row("build s (rdflib Graphs, before)", lambda r: r["build"]["graphs"]["seconds"])
@@ -202,8 +203,33 @@ def side_by_side(folder: Path) -> str:
             row(f"{name} p95 ms ({backend})", lambda r, n=name, b=backend: _p95(r["queries"][b][n]))
     for name in names:
         row(f"{name} rows", lambda r, n=name: r["queries"]["oxigraph"][n]["rows"])
-    row("API measures p99 ms", lambda r: r["web"]["api"]["measures (filtered)"]["p99_ms"])
-    row("API measures requests/s", lambda r: r["web"]["api"]["measures (filtered)"]["requests_per_s"])
+    endpoints = sorted({e for r in runs.values() for e in ((r.get("web") or {}).get("api") or {})})
+    for endpoint in endpoints:
+        row(f"API {endpoint}: requests/s", lambda r, e=endpoint: r["web"]["api"][e]["requests_per_s"])
+        row(f"API {endpoint}: p99 ms", lambda r, e=endpoint: r["web"]["api"][e]["p99_ms"])
+        row(f"API {endpoint}: errors", lambda r, e=endpoint: r["web"]["api"][e]["errors"])
     row("/graph median ms", lambda r: r["web"]["graph"]["/graph"]["median_ms"])
     row("/graph bytes", lambda r: f"{r['web']['graph']['/graph']['bytes']:,}")
     return "\n".join(lines) + "\n"
+
+
+GENERATED_START = "<!-- bench:generated: `python -m bench all` rewrites what follows, up to the end mark -->"
+GENERATED_END = "<!-- bench:generated:end -->"
+
+
+def write_generated(target: Path, folder: Path) -> None:
+    """Replace the part of ``target`` between the marks with every scale side by side, then each scale's
+    section (``results-SCALE.md``), smallest first; the rest of the file (the prose) is kept."""
+    text = target.read_text(encoding="utf-8")
+    if GENERATED_START not in text or GENERATED_END not in text:
+        raise SystemExit(f"{target} has no generated part (the marks {GENERATED_START!r} ... {GENERATED_END!r})")
+    scales = sorted((json.loads(p.read_text())["scale"] for p in folder.glob("results-*.json")),
+                    key=lambda s: -1 if s == "seeds" else int(s))
+    parts = ["", "### Every scale side by side", "", side_by_side(folder)]
+    for scale in scales:
+        section_file = folder / f"results-{scale}.md"
+        if section_file.exists():
+            parts.append(section_file.read_text(encoding="utf-8"))
+    head, rest = text.split(GENERATED_START, 1)
+    tail = rest.split(GENERATED_END, 1)[1]
+    target.write_text(head + GENERATED_START + "\n" + "\n".join(parts) + "\n" + GENERATED_END + tail, encoding="utf-8")
