@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 from rdflib.namespace import SKOS
@@ -88,13 +88,18 @@ def _agency_types() -> list[_AgencyType]:
     return sorted(types, key=lambda t: (t.priority, t.code))
 
 
+@lru_cache(maxsize=4096)
 def agency_type(name: str) -> str:
     """The functional type code of a body's name; 'other' when no pattern fits."""
     return next((t.code for t in _agency_types() if t.pattern.search(name)), "other")
 
 
+@lru_cache(maxsize=4096)
 def canonical_agency(name: str, plan_region: RegionRef | None) -> CanonicalAgency:
-    """Resolve ``name`` as written in a plan of ``plan_region``."""
+    """Resolve ``name`` as written in a plan of ``plan_region``.
+
+    Cached: a plan names the same bodies in measure after measure, and pinyin is slow.
+    """
     jurisdiction, body, named_place = _jurisdiction_and_body(name, plan_region)
     numbered = _NUMBERED_LOCAL.match(body)
     if numbered:  # 16市: the province's cities, the same group as 各市
@@ -152,5 +157,6 @@ def _english(body: str, jurisdiction: RegionRef | None) -> str:
     return f"{place} {_pinyin(body)}".strip()
 
 
+@lru_cache(maxsize=8192)
 def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).capitalize()

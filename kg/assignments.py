@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from kg.models import Role, Span
 
@@ -100,21 +102,20 @@ def assignments_from_cells(cells: dict[str, Span]) -> list[RawAssignment]:
 def _from_parentheses(text: str, offset: int, found: AssignmentsFound) -> None:
     for paren in _PAREN.finditer(text):
         group = next(g for g in (1, 2, 3, 4) if paren.group(g) is not None)
-        inner, inner_start = paren.group(group), paren.start(group)
-        clauses = _role_clauses(inner, inner_start)
-        if not clauses:
-            continue
-        for clause, clause_start in clauses:
-            blanket = _BLANKET.match(clause)
+        clauses = _role_clauses(paren.group(group), offset + paren.start(group))
+        for _, clause_start, blanket, assignments in clauses:
             if blanket:
                 names_start = clause_start + blanket.start("names")
-                found.blanket.extend(_names_with_spans(blanket.group("names"), offset + names_start,
-                                                       Role.implementing))
+                found.blanket.extend(_names_with_spans(blanket.group("names"), names_start, Role.implementing))
                 continue
-            found.assignments.extend(_clause_assignments(clause, offset + clause_start))
+            found.assignments.extend(assignments)
 
 
-def _role_clauses(inner: str, inner_start: int) -> list[tuple[str, int]]:
+_Clause = tuple[str, int, re.Match[str] | None, list[RawAssignment]]
+"""A clause, where it starts, its blanket match, its assignments."""
+
+
+def _role_clauses(inner: str, inner_start: int) -> list[_Clause]:
     """The clauses of a parenthesis, if it is an agency clause: some clause names agencies and a role."""
     clauses, position = [], 0
     for piece in _CLAUSE_SPLIT.split(inner):
@@ -122,28 +123,35 @@ def _role_clauses(inner: str, inner_start: int) -> list[tuple[str, int]]:
         position += len(piece) + 1
         stripped = piece.strip()
         if stripped:
-            clauses.append((stripped, start + piece.index(stripped)))
-    if any(_BLANKET.match(c) or _clause_assignments(c, 0) for c, _ in clauses):
+            clause_start = start + piece.index(stripped)
+            blanket = _BLANKET.match(stripped)
+            assignments = [] if blanket else _clause_assignments(stripped, clause_start)
+            clauses.append((stripped, clause_start, blanket, assignments))
+    if any(blanket or assignments for _, _, blanket, assignments in clauses):
         return clauses
     return []
 
 
 def _clause_assignments(clause: str, clause_start: int) -> list[RawAssignment]:
+    return _placed(_clause_names(clause), clause_start)
+
+
+@lru_cache(maxsize=4096)
+def _clause_names(clause: str) -> tuple[_Name, ...]:
+    """Cached: plans repeat their agency clauses (（市生态环境局负责）) from measure to measure."""
     labelled = _LABEL_CLAUSE.match(clause)
     if labelled:  # （牵头单位：市生态环境局；配合单位：市公安局）
-        assignments = _names_with_spans(clause[labelled.end():], clause_start + labelled.end(),
-                                        _LABEL_ROLES[labelled.group("label")])
-        return assignments if assignments and all(_is_agency(a.name) for a in assignments) else []
+        names = _names_at(clause[labelled.end():], labelled.end(), _LABEL_ROLES[labelled.group("label")])
+        return names if names and all(_is_agency(name.name) for name in names) else ()
     for pattern, role in _ROLE_SUFFIXES:
         match = pattern.search(clause)
         if match is None:
             continue
-        names = clause[: match.start()]
-        assignments = _names_with_spans(names, clause_start, role)
-        if assignments and all(_is_agency(a.name) for a in assignments):
-            return assignments
-        return []
-    return []
+        names = _names_at(clause[: match.start()], 0, role)
+        if names and all(_is_agency(name.name) for name in names):
+            return names
+        return ()
+    return ()
 
 
 def people_named(document: str) -> frozenset[str]:
@@ -180,11 +188,11 @@ def _labelled_values(text: str, start: int, end: int) -> list[tuple[str, str, in
 
 def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:
     """A sentence that opens with agencies and 负责/牵头: 局大气办负责每月1日向…报送."""
-    bracketed = {p for m in _PAREN.finditer(text) for p in range(m.start(), m.end())}
+    bracketed = [m.span() for m in _PAREN.finditer(text)]
     for match in _SUBJECT.finditer(text):
         names = match.group("names")
-        if match.start("names") in bracketed or _BRACKETS.search(names) or "：" in names or ":" in names \
-                or names.startswith("以下"):
+        if any(s <= match.start("names") < e for s, e in bracketed) or _BRACKETS.search(names) or "：" in names \
+                or ":" in names or names.startswith("以下"):
             continue
         role = Role.lead if text[match.end("names"):match.end()] == "牵头" else Role.responsible
         candidates = _names_with_spans(names, offset + match.start("names"), role)
@@ -216,6 +224,25 @@ def _names_with_spans(names: str, start: int, role: Role) -> list[RawAssignment]
 
     A role in parentheses after a name overrides ``role``: 市交通运输局（牵头）.
     """
+    return _placed(_names_at(names, 0, role), start)
+
+
+class _Name(NamedTuple):
+    """An assignment before it is placed in a document: ``start`` is relative to the text it was read from."""
+
+    name: str
+    written: str
+    start: int
+    role: Role
+
+
+def _placed(names: tuple[_Name, ...], offset: int) -> list[RawAssignment]:
+    return [RawAssignment(name, role, Span(start=offset + start, end=offset + start + len(written), text=written))
+            for name, written, start, role in names]
+
+
+@lru_cache(maxsize=4096)
+def _names_at(names: str, start: int, role: Role) -> tuple[_Name, ...]:
     pieces: list[tuple[str, int, Role]] = []
     for piece, piece_offset in _split_top_level(names):
         for part, part_offset in _split_on_and(piece):
@@ -223,8 +250,7 @@ def _names_with_spans(names: str, start: int, role: Role) -> list[RawAssignment]
             if cleaned:
                 pieces.append((cleaned, start + piece_offset + part_offset + lead,
                                _QUALIFIER_ROLES.get(qualifier or "", role)))
-    return [RawAssignment(name, piece_role, Span(start=s, end=s + len(raw), text=raw))
-            for name, raw, s, piece_role in _distribute_suffix(pieces)]
+    return tuple(_Name(*found) for found in _distribute_suffix(pieces))
 
 
 def _split_on_and(piece: str) -> list[tuple[str, int]]:

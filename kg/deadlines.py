@@ -25,13 +25,17 @@ _Y = r"(?P<year>\d{4})年"
 _BEFORE = r"(?:前|之前|以前)"
 # Spans where a year is a title or a document number, not a deadline.
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
-_SENTENCE_END = re.compile(r"[。；;！？\n]")
+_SENTENCE_ENDS = "。；;！？\n"
+_YEAR_WORD = re.compile(r"(?<!\d)(\d{4})年(?!前移)")
 
 
 @dataclass(frozen=True)
 class _Rule:
     pattern: re.Pattern[str]
     build: Callable[[re.Match[str], int], tuple[DeadlineKind, dt.date | None, dt.date | None, str | None]]
+    hint: re.Pattern[str] | None = None
+    """Something every match contains, opening with a plain character so that ``re`` finds it fast; a text
+    without it is not searched. Patterns opening with an optional part are tried at every position."""
 
 
 def _last_day(year: int, month: int) -> dt.date:
@@ -115,38 +119,46 @@ def _ongoing(_: re.Match[str], __: int):
 _RULES: list[_Rule] = [
     _Rule(re.compile(rf"每年(?P<m1>\d{{1,2}})月?{_DASH}(?P<next>次年)?(?P<m2>\d{{1,2}})月(?:份)?"), _recurring_span),
     _Rule(re.compile(rf"每年(?P<month>\d{{1,2}})月(?:底|末)?{_BEFORE}"), _recurring_by),
-    _Rule(re.compile(rf"(?P<y1>\d{{4}})\s*{_DASH}\s*(?P<y2>\d{{4}})年"), _year_span),
-    _Rule(re.compile(r"[“\"]?(?P<plan>十[三四五六]五)[”\"]?(?:期间|时期)"), _five_year_plan),
-    _Rule(re.compile(rf"(?:{_Y})?(?P<m1>\d{{1,2}})月?{_DASH}(?P<m2>\d{{1,2}})月(?:份)?"), _month_span),
-    _Rule(re.compile(rf"(?:自|从)?(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日(?:起|开始)"), _day_from),
-    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日{_BEFORE}"), _day_by),
-    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?:底|末)(?:{_BEFORE})?"), _month_by),
-    _Rule(re.compile(rf"(?:自|从)?{_Y}(?P<month>\d{{1,2}})月(?:份)?(?:起|开始)"), _day_from),
-    _Rule(re.compile(rf"(?:自|从)?(?P<month>\d{{1,2}})月(?:份)?起"), _day_from),
-    _Rule(re.compile(rf"(?:{_Y})?采暖季{_BEFORE}"), _heating_season),
-    _Rule(re.compile(rf"(?:{_Y})?第(?P<q>[一二三四1-4])季度(?:末|底)?(?:{_BEFORE})?"), _quarter_by),
-    _Rule(re.compile(rf"(?:{_Y})?(?P<half>[上下])半年(?:{_BEFORE})?"), _half_year),
-    _Rule(re.compile(rf"{_Y}(?:年底|底|末)(?:{_BEFORE})?"), _year_by),
-    _Rule(re.compile(rf"(?<![\d年])(?:年底|年末){_BEFORE}"), _year_by),
+    _Rule(re.compile(rf"(?P<y1>\d{{4}})\s*{_DASH}\s*(?P<y2>\d{{4}})年"), _year_span,
+          re.compile(rf"{_DASH}\s*\d{{4}}年")),
+    _Rule(re.compile(r"[“\"]?(?P<plan>十[三四五六]五)[”\"]?(?:期间|时期)"), _five_year_plan, re.compile("十[三四五六]五")),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<m1>\d{{1,2}})月?{_DASH}(?P<m2>\d{{1,2}})月(?:份)?"), _month_span,
+          re.compile(rf"{_DASH}\d{{1,2}}月")),
+    _Rule(re.compile(rf"(?:自|从)?(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日(?:起|开始)"), _day_from,
+          re.compile("日(?:起|开始)")),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?P<day>\d{{1,2}})日{_BEFORE}"), _day_by, re.compile(f"日{_BEFORE}")),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<month>\d{{1,2}})月(?:底|末)(?:{_BEFORE})?"), _month_by, re.compile("月[底末]")),
+    _Rule(re.compile(rf"(?:自|从)?{_Y}(?P<month>\d{{1,2}})月(?:份)?(?:起|开始)"), _day_from,
+          re.compile("月(?:份)?(?:起|开始)")),
+    _Rule(re.compile(rf"(?:自|从)?(?P<month>\d{{1,2}})月(?:份)?起"), _day_from, re.compile("月(?:份)?起")),
+    _Rule(re.compile(rf"(?:{_Y})?采暖季{_BEFORE}"), _heating_season, re.compile(f"采暖季{_BEFORE}")),
+    _Rule(re.compile(rf"(?:{_Y})?第(?P<q>[一二三四1-4])季度(?:末|底)?(?:{_BEFORE})?"), _quarter_by,
+          re.compile("第[一二三四1-4]季度")),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<half>[上下])半年(?:{_BEFORE})?"), _half_year, re.compile("[上下]半年")),
+    _Rule(re.compile(rf"{_Y}(?:年底|底|末)(?:{_BEFORE})?"), _year_by, re.compile("年(?:年底|底|末)")),
+    _Rule(re.compile(rf"(?<![\d年])(?:年底|年末){_BEFORE}"), _year_by, re.compile(f"年[底末]{_BEFORE}")),
     _Rule(re.compile(rf"(?:到|至)(?P<year>\d{{4}})年(?![\d月度])"), _year_by),
-    _Rule(re.compile(rf"{_Y}{_BEFORE}(?!移)"), _year_by),
-    _Rule(re.compile(rf"(?:自|从)?{_Y}(?:起|开始)"), _year_from),
-    _Rule(re.compile(r"(?<![较比到至\d])(?P<year>\d{4})年(?=(?:要|将|力争|全面|基本)?(?:达到|实现|完成|建成))"), _year_by),
+    _Rule(re.compile(rf"{_Y}{_BEFORE}(?!移)"), _year_by, re.compile(f"年{_BEFORE}")),
+    _Rule(re.compile(rf"(?:自|从)?{_Y}(?:起|开始)"), _year_from, re.compile("年(?:起|开始)")),
+    _Rule(re.compile(r"(?<![较比到至\d])(?P<year>\d{4})年(?=(?:要|将|力争|全面|基本)?(?:达到|实现|完成|建成))"), _year_by,
+          re.compile("年(?:要|将|力争|全面|基本)?(?:达到|实现|完成|建成)")),
     _Rule(re.compile(r"长期坚持"), _ongoing),
 ]
 
 
 def find_deadlines(text: str, plan_year: int | None, offset: int = 0) -> list[Deadline]:
     """Deadlines in ``text`` (a measure), in order; ``offset`` is where ``text`` starts in the document."""
-    blocked = _masked_positions(text)
+    taken = _masked_positions(text)
     found: list[tuple[int, int, _Rule, re.Match[str]]] = []
     for rule in _RULES:
+        if rule.hint is not None and rule.hint.search(text) is None:
+            continue
         for match in rule.pattern.finditer(text):
             start, end = match.span()
-            if any(p in blocked for p in range(start, end)):
+            if taken.find(1, start, end) >= 0:
                 continue
             found.append((start, end, rule, match))
-            blocked.update(range(start, end))
+            taken[start:end] = b"\x01" * (end - start)
     deadlines = []
     for start, end, rule, match in sorted(found, key=lambda item: item[0]):
         deadline = _build(text, start, end, rule, match, plan_year, offset)
@@ -155,8 +167,12 @@ def find_deadlines(text: str, plan_year: int | None, offset: int = 0) -> list[De
     return deadlines
 
 
-def _masked_positions(text: str) -> set[int]:
-    return {p for m in _MASKED.finditer(text) for p in range(m.start(), m.end())}
+def _masked_positions(text: str) -> bytearray:
+    """1 at each position inside a title or document number, 0 elsewhere."""
+    taken = bytearray(len(text))
+    for mask in _MASKED.finditer(text):
+        taken[mask.start():mask.end()] = b"\x01" * (mask.end() - mask.start())
+    return taken
 
 
 def _build(text: str, start: int, end: int, rule: _Rule, match: re.Match[str],
@@ -174,8 +190,10 @@ def _build(text: str, start: int, end: int, rule: _Rule, match: re.Match[str],
 
 def _year_in_sentence(text: str, position: int) -> int | None:
     """The last year named before ``position`` in the same sentence, outside titles."""
-    sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, position)), default=0)
+    sentence_start = max(text.rfind(end, 0, position) for end in _SENTENCE_ENDS) + 1
+    if "年" not in text[sentence_start:position]:
+        return None
     clean = _MASKED.sub(lambda m: "#" * len(m.group(0)), text[sentence_start:position])
-    years = re.findall(r"(?<!\d)(\d{4})年(?!前移)", clean)
-    years = [y for y in years if not re.search(rf"(比|较){y}年", clean)]
+    years = _YEAR_WORD.findall(clean)
+    years = [y for y in years if f"比{y}年" not in clean and f"较{y}年" not in clean]
     return int(years[-1]) if years else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kg.models import Level, RegionRef, Span
@@ -125,12 +126,18 @@ def _preamble(outline: Outline) -> str:
 def _most_specific(source: str, context: str) -> RegionRef | None:
     places = gazetteer()
     names = [match.region.name for match in places.find(source, short_names=True)]
-    named = [places.resolve(name, context=_context_names(context)) for name in names]
+    named = [places.resolve(name, context=_lazy_context_names(context)) for name in names]
     named = [region for region in named if region is not None]
     if not named:
         return None
     rank = {Level.national: 0, Level.province: 1, Level.city: 2, Level.county: 3, Level.district: 3}
     return max(named, key=lambda region: rank[region.level])
+
+
+def _lazy_context_names(text: str) -> Iterator[str]:
+    """:func:`_context_names`, looked for only if a name is ambiguous: most are not, and the look-up
+    scans the whole plan for every region of the country."""
+    yield from _context_names(text)
 
 
 def _context_names(text: str) -> list[str]:

@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
@@ -62,6 +64,7 @@ def concept_iri(kind: str, code: str) -> URIRef:
     return RES[f"{kind}/{code}"]
 
 
+@lru_cache(maxsize=8192)
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
@@ -98,52 +101,66 @@ def _escape_char(match: re.Match[str]) -> str:
     return _ESCAPES.get(char) or f"\\u{ord(char):04X}"
 
 
+@lru_cache(maxsize=4096)
+def _decimal_lexical(written: str, datatype: URIRef) -> str:
+    """rdflib's lexical form of a decimal (1E+2 → 100), which costs an rdflib Literal to learn."""
+    return str(Literal(Decimal(written), datatype=datatype))
+
+
 class _NQuadsSink:
     """Builder output as N-Quads lines in one named graph, each triple once, in the order first made.
 
     Terms are N-Triples text (``<iri>``, ``"text"@zh``, ``"5"^^<…#integer>``) with the lexical
     forms rdflib gives the same values, so the quads are exactly those of :class:`_GraphSink`'s
-    graph (``tests/test_bulk_loading.py`` checks it).
+    graph (``tests/test_bulk_loading.py`` checks it). They are kept as UTF-8 bytes: a term is
+    encoded once, however many lines it is in, and lines are joined without being re-encoded.
     """
 
     def __init__(self, graph_iri: str) -> None:
-        self.suffix = f" {self.iri(graph_iri)} .\n"
-        self.lines: dict[str, None] = {}
-        self._consts: dict[URIRef, str] = {}
+        self.suffix = b" " + self.iri(graph_iri) + b" .\n"
+        self.lines: dict[bytes, None] = {}
+        """Each triple as ``s p o``: the graph and the line end are the same on every line."""
+        self._consts: dict[URIRef, bytes] = {}
 
     @staticmethod
-    def iri(value: str) -> str:
+    def iri(value: str) -> bytes:
         if _IRI_FORBIDDEN.search(value):
             raise ValueError(f"not a valid IRI: {value!r}")
-        return f"<{value}>"
+        return f"<{value}>".encode("utf-8")
 
-    def const(self, term: URIRef) -> str:
+    def const(self, term: URIRef) -> bytes:
         found = self._consts.get(term)
         if found is None:
             found = self._consts[term] = self.iri(str(term))
         return found
 
-    def lit(self, value: Any, lang: str | None = None, datatype: URIRef | None = None) -> str:
+    def lit(self, value: Any, lang: str | None = None, datatype: URIRef | None = None) -> bytes:
+        if type(value) is int and datatype is not None:  # offsets: nothing to escape
+            return f'"{value}"^^'.encode("utf-8") + self.const(datatype)
         if datatype is None:
             if isinstance(value, bool):
-                return f'"{"true" if value else "false"}"^^{self.const(_XSD_BOOLEAN)}'
+                return (b'"true"^^' if value else b'"false"^^') + self.const(_XSD_BOOLEAN)
             if not isinstance(value, str):
                 raise TypeError(f"no datatype given for {value!r}")
             text = '"' + _TO_ESCAPE.sub(_escape_char, value) + '"'
-            return f"{text}@{lang}" if lang else text
+            return (f"{text}@{lang}" if lang else text).encode("utf-8")
         if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
             lexical = str(value)
         elif type(value) is dt.date and datatype == _XSD_DATE:
             lexical = value.isoformat()
-        else:  # decimals and anything rarer: rdflib's own lexical form
+        elif type(value) is Decimal:
+            lexical = _decimal_lexical(str(value), datatype)
+        else:  # anything rarer: rdflib's own lexical form
             lexical = str(Literal(value, datatype=datatype))
-        return '"' + _TO_ESCAPE.sub(_escape_char, lexical) + '"^^' + self.const(datatype)
+        return ('"' + _TO_ESCAPE.sub(_escape_char, lexical) + '"^^').encode("utf-8") + self.const(datatype)
 
-    def triple(self, s: str, p: str, o: str) -> None:
-        self.lines[f"{s} {p} {o}{self.suffix}"] = None
+    def triple(self, s: bytes, p: bytes, o: bytes) -> None:
+        self.lines[b" ".join((s, p, o))] = None
 
     def data(self) -> bytes:
-        return "".join(self.lines).encode("utf-8")
+        if not self.lines:
+            return b""
+        return self.suffix.join(self.lines) + self.suffix
 
 
 _RES = str(RES)
@@ -183,7 +200,8 @@ class _PlanGraphBuilder:
         self.plan_node = self.res(f"plan/{plan.id}")
         self.document = self.res(f"document/{plan.id}")
         self.region_node = self.res(f"region/{plan.region.code}") if plan.region else None
-        self._spans: set[str] = set()
+        self._span_base = f"plan/{plan.id}/span/"
+        self._spans: dict[tuple[int, int], Any] = {}
         self._agencies: set[tuple[Any, ...]] = set()
 
     def res(self, local: str) -> Any:
@@ -350,10 +368,9 @@ class _PlanGraphBuilder:
         return node
 
     def _span(self, span: Span) -> Any:
-        local = f"plan/{self.plan.id}/span/{span.start}-{span.end}"
-        node = self.res(local)
-        if local not in self._spans:
-            self._spans.add(local)
+        node = self._spans.get((span.start, span.end))
+        if node is None:
+            node = self._spans[span.start, span.end] = self.res(f"{self._span_base}{span.start}-{span.end}")
             self.t(node, "type", self.c["SourceSpan"])
             self.t(node, "start", self.lit(span.start, datatype=_XSD_INTEGER))
             self.t(node, "end", self.lit(span.end, datatype=_XSD_INTEGER))

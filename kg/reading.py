@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import re
 import unicodedata
@@ -103,7 +104,7 @@ def document_from_bytes(name: str, data: bytes) -> SourceDocument:
     except RecursionError:
         raise DocumentError(f"{name}: nested too deeply to read (damaged or hostile file?)") from None
     text = normalize_text(text)
-    found = len(_CJK.findall(text))
+    found = _count_cjk(text, up_to=MIN_CJK)
     if found < MIN_CJK:
         raise DocumentError(f"{name}: no Chinese text found ({found} Chinese characters); is this a plan?")
     return SourceDocument(
@@ -115,9 +116,14 @@ def document_from_bytes(name: str, data: bytes) -> SourceDocument:
     )
 
 
+def _count_cjk(text: str, up_to: int) -> int:
+    """How many Chinese characters ``text`` holds, counting no further than ``up_to``."""
+    return sum(1 for _ in itertools.islice(_CJK.finditer(text), up_to))
+
+
 # --------------------------------------------------------------------------- shared
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LOOK_ALIKES = re.compile(r"[\u2e80-\u2ef3\u2f00-\u2fd5\uf900-\ufaff]")
 
@@ -130,7 +136,7 @@ def normalize_text(text: str) -> str:
     '一、总体要求\\n（二）加强\\n'
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n").replace("\x0b", "\n")
-    text = text.replace("\u2028", "\n").replace("\u2029", "\n").translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n"))
     text = _CONTROL.sub("", text)
     return _LOOK_ALIKES.sub(lambda match: _ideograph(match.group()), text)
 

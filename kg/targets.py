@@ -31,6 +31,9 @@ _UNIT = "|".join(re.escape(unit) for unit in sorted(_UNITS, key=len, reverse=Tru
 _TARGET = re.compile(
     rf"(?:{_COMPARATOR})(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{_UNIT})(?P<qualifier>以上|以下|以内|左右)?"
 )
+# A comparator's last character and the number's first: the pattern above opens with some thirty words,
+# which ``re`` tries at every position, so texts without this are not searched.
+_HINT = re.compile("[" + "".join(sorted({word[-1] for words, _ in _COMPARATORS for word in words.split("|")})) + r"]\d")
 _CLAUSE_BREAK = re.compile(r"[，。；：,;:\n]")
 _SENTENCE_BREAK = re.compile(r"[。；;\n]")
 # Where the subject of a clause ends and its predicate starts: 'PM2.5年均浓度|比2015年改善35%…'
@@ -46,7 +49,9 @@ def find_targets(text: str, offset: int = 0) -> list[Target]:
     A number that qualifies a noun (降尘量高于7吨…的县, 含硫量超过0.5%的散煤) is a condition, not a
     target. With 分别 (NOx、VOCs…分别不低于1.76万吨和0.57万吨) each value gets its pollutant in order.
     """
-    targets = []
+    targets: list[Target] = []
+    if _HINT.search(text) is None:
+        return targets
     for match in _TARGET.finditer(text):
         if _is_condition(text, match.end()):
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,17 +59,22 @@ class ConceptScheme:
 
     def find(self, text: str, offset: int = 0) -> list[tuple[str, Span]]:
         """Every label occurrence in ``text`` as (code, span); ``offset`` shifts spans into the document."""
+        return [(code, Span(start=offset + start, end=offset + end, text=text[start:end]))
+                for code, start, end in self._occurrences(text)]
+
+    def _occurrences(self, text: str) -> Iterator[tuple[str, int, int]]:
         if self._pattern is None:
-            return []
-        excluded = {code: [m.span() for m in pattern.finditer(text)] for code, pattern in self._excluded.items()}
-        found = []
+            return
+        excluded: dict[str, list[tuple[int, int]]] = {}  # looked for only once the concept is named
         for match in self._pattern.finditer(text):
             code = self._code_of(match.group(0))
             start, end = match.span()
-            if any(s <= start and end <= e for s, e in excluded.get(code, ())):
-                continue  # 臭氧 inside 消耗臭氧层物质 does not name ozone
-            found.append((code, Span(start=offset + start, end=offset + end, text=text[start:end])))
-        return found
+            if code in self._excluded:
+                if code not in excluded:
+                    excluded[code] = [m.span() for m in self._excluded[code].finditer(text)]
+                if any(s <= start and end <= e for s, e in excluded[code]):
+                    continue  # 臭氧 inside 消耗臭氧层物质 does not name ozone
+            yield code, start, end
 
     def _code_of(self, matched: str) -> str:
         if matched in self._label_code:
@@ -78,28 +84,51 @@ class ConceptScheme:
     def stated(self, text: str, offset: int = 0) -> list[ConceptMention]:
         """One stated mention per concept, at its first occurrence."""
         mentions: dict[str, ConceptMention] = {}
-        for code, span in self.find(text, offset):
-            mentions.setdefault(code, ConceptMention(code=code, basis=Basis.stated, span=span))
+        for code, start, end in self._occurrences(text):
+            if code not in mentions:
+                span = Span(start=offset + start, end=offset + end, text=text[start:end])
+                mentions[code] = ConceptMention(code=code, basis=Basis.stated, span=span)
         return list(mentions.values())
 
 
 def _label_regex(label: str) -> str:
-    """Chinese labels match as written; codes (PM2.5, NOx, SO2) case-blind, as whole tokens, spaces allowed inside."""
+    """Chinese labels match as written; codes (PM2.5, NOx, SO2) case-blind, as whole tokens, spaces allowed inside.
+
+    A code becomes one alternative per way of writing its first character (P, p), with the look at
+    the character before the token made after that first character: when every alternative of the
+    scheme's pattern opens with a plain character, ``re`` skips straight to the places where one can
+    start, instead of trying each code at every position of the text.
+    """
     if not _CODE_LABEL.match(label):
         return re.escape(label)
     parts = []
-    for index, char in enumerate(label):
-        if index and (char.isdigit() != label[index - 1].isdigit()):
+    for index, char in enumerate(label[1:], 1):
+        if char.isdigit() != label[index - 1].isdigit():
             parts.append(r"\s*")
-        if char in "2₂":
-            parts.append("[2₂]")
-        elif char in "3₃":
-            parts.append("[3₃]")
-        elif char.isalpha():
-            parts.append(f"[{char.upper()}{char.lower()}]")
-        else:
-            parts.append(re.escape(char))
-    return r"(?<![A-Za-z0-9.])" + "".join(parts) + r"(?![A-Za-z0-9₂₃]|\.\d)"
+        parts.append(_code_char(char))
+    rest = "".join(parts) + r"(?![A-Za-z0-9₂₃]|\.\d)"
+    return "|".join(re.escape(first) + r"(?<![A-Za-z0-9.].)" + rest for first in _spellings(label[0]))
+
+
+def _code_char(char: str) -> str:
+    if char in "2₂":
+        return "[2₂]"
+    if char in "3₃":
+        return "[3₃]"
+    if char.isalpha():
+        return f"[{char.upper()}{char.lower()}]"
+    return re.escape(char)
+
+
+def _spellings(char: str) -> list[str]:
+    """The characters :func:`_code_char` accepts for ``char``."""
+    if char in "2₂":
+        return ["2", "₂"]
+    if char in "3₃":
+        return ["3", "₃"]
+    if char.isalpha():
+        return list(dict.fromkeys((char.upper(), char.lower())))
+    return [char]
 
 
 def _concepts(scheme: URIRef) -> list[Concept]:
@@ -160,10 +189,10 @@ def concept_mentions(text: str, offset: int = 0) -> tuple[list[ConceptMention], 
     for mention in stated_sectors:
         concept = sectors().concepts[mention.code]
         for code in concept.emits:
-            if code not in pollutant_codes:
-                inferred_pollutants.setdefault(code, ConceptMention(code=code, basis=Basis.inferred, via=mention.code))
+            if code not in pollutant_codes and code not in inferred_pollutants:
+                inferred_pollutants[code] = ConceptMention(code=code, basis=Basis.inferred, via=mention.code)
         for code in concept.broader:
-            if code not in sector_codes:
-                inferred_sectors.setdefault(code, ConceptMention(code=code, basis=Basis.inferred, via=mention.code))
+            if code not in sector_codes and code not in inferred_sectors:
+                inferred_sectors[code] = ConceptMention(code=code, basis=Basis.inferred, via=mention.code)
     return (stated_pollutants + list(inferred_pollutants.values()),
             stated_sectors + list(inferred_sectors.values()))

@@ -45,12 +45,21 @@ def test_a_run_at_10_plans_produces_figures(tmp_path: Path) -> None:
     assert [run["jobs"] for run in results["extraction"]["runs"]] == [1, 2]
     assert all(run["plans_per_s"] > 0 and run["chars_per_s"] > 0 for run in results["extraction"]["runs"])
     assert results["stages"]["ms_per_plan"]["extract"] > 0
-    for path in ("bulk", "graphs"):
+    for path in ("bulk", "cli", "transaction", "graphs"):
         build = results["build"][path]
         assert build["quads"] > 20_000 and build["store_bytes"] > 0 and build["memory"]["self_mib"] > 0
-    assert results["build"]["bulk"]["quads"] == results["build"]["graphs"]["quads"]
+    assert len({results["build"][path]["quads"] for path in ("bulk", "cli", "transaction", "graphs")}) == 1
     if "queries" not in results["skipped"]:
         assert results["queries"]["oxigraph"] and all(q["runs"] == 1 for q in results["queries"]["oxigraph"].values())
     assert results["skipped"]["virtuoso"] == "--skip"
     markdown = (tmp_path / "results-10.md").read_text()
     assert "### Scale: 10 plans" in markdown and "Build to a ready store" in markdown
+
+    target = tmp_path / "BENCHMARKS.md"
+    target.write_text("# prose before\n\n<!-- bench:generated: `python -m bench all` rewrites what follows, up to "
+                      "the end mark -->\nstale figures\n<!-- bench:generated:end -->\nprose after\n")
+    assert _bench("report", "--out", str(tmp_path), "--write", str(target)).returncode == 0
+    written = target.read_text()
+    assert written.startswith("# prose before") and written.endswith("<!-- bench:generated:end -->\nprose after\n")
+    assert "stale figures" not in written and "### Every scale side by side" in written
+    assert "### Scale: 10 plans" in written
