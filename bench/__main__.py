@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--wrk-seconds", type=int, default=10)
     r.add_argument("--wrk-connections", type=int, default=16)
     r.add_argument("--graph-repeat", type=int, default=5)
+    r.add_argument("--reuse-build", action="store_true",
+                   help="take the build (figures and store) of the last run at this scale, made with --skip keep")
     r.add_argument("--skip", default="", help=f"comma-separated parts to leave out: {', '.join(PARTS)}")
 
     g = commands.add_parser("generate", help="write a synthetic corpus")
@@ -105,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                       transaction_cap=args.transaction_cap,
                       extraction_cap=args.extraction_cap, stages_sample=args.stages_sample,
                       wrk_seconds=args.wrk_seconds, wrk_connections=args.wrk_connections,
-                      graph_repeat=args.graph_repeat, skip=skip)
+                      graph_repeat=args.graph_repeat, skip=skip,
+                      reuse_build=args.reuse_build)
     results = run(options)
     from bench.report import section
 

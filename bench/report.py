@@ -79,6 +79,10 @@ def _section(r: dict[str, Any], command: str) -> Iterator[str]:
             yield ""
             yield f"({BUILD_LABELS[key.removeprefix('build_')]} was not run at this scale: {why}.)"
     yield ""
+    if "reused_build" in r:
+        yield f"(Corpus, extraction and build figures and the store: from `{r['reused_build']['from']}`, " \
+              f"{r['reused_build']['date']}; queries and web parts from this run.)"
+        yield ""
     yield from _queries_section(r)
     yield from _web_section(r)
     skipped = {k: v for k, v in r.get("skipped", {}).items() if not k.startswith("build_")}

@@ -43,6 +43,7 @@ class Options:
     wrk_threads: int = 2
     wrk_seconds: int = 10
     graph_repeat: int = 5
+    reuse_build: bool = False
     skip: set[str] = field(default_factory=set)
 
     @property
@@ -75,10 +76,40 @@ def prepare_corpus(options: Options) -> tuple[Path, dict[str, Any]]:
 def run(options: Options) -> dict[str, Any]:
     options.out.mkdir(parents=True, exist_ok=True)
     work = options.out / f"work-{options.scale}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     results: dict[str, Any] = {"scale": options.scale, "machine": machine(), "options": _jsonable(options),
                                "skipped": {}}
+    if options.reuse_build:
+        _reuse_build(options, work, results)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        _extract_and_build(options, work, results)
+    store = work / "store"
+    plans = results["corpus"]["plans"]
+    results["queries"] = _queries(options, store, work, plans, results["skipped"])
+    results["web"] = _web(options, store, work, results["skipped"])
+    results["finished_load_average"] = load_average()
+    results["store_bytes_after"] = folder_bytes(store)
+    if "keep" not in options.skip:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def _reuse_build(options: Options, work: Path, results: dict[str, Any]) -> None:
+    """Take the corpus, extraction, stages and build figures, and the store, of the last run at this scale
+    (made with ``--skip keep``): the queries and the web part then run on that store."""
+    previous_file = options.out / f"results-{options.scale}.json"
+    if not (work / "store").is_dir() or not previous_file.exists():
+        raise SystemExit(f"--reuse-build needs {work / 'store'} and {previous_file}: run this scale with --skip keep")
+    previous = json.loads(previous_file.read_text())
+    for key in ("corpus", "extraction", "stages", "build"):
+        results[key] = previous[key]
+    results["skipped"] = {k: v for k, v in previous["skipped"].items() if k.startswith("build_")}
+    results["reused_build"] = {"from": previous.get("command"), "date": previous["machine"].get("date")}
+    log(f"scale {options.scale}: reusing the build of {previous.get('command')}")
+
+
+def _extract_and_build(options: Options, work: Path, results: dict[str, Any]) -> None:
     log(f"scale {options.scale}: corpus")
     folder, results["corpus"] = prepare_corpus(options)
     files = sorted(folder.glob("*.txt"))
@@ -105,14 +136,6 @@ def run(options: Options) -> dict[str, Any]:
         results["build"][mode] = build.build_in_subprocess(folder, work / f"store-{mode}", mode, options.jobs,
                                                            work / "spool")
         shutil.rmtree(work / f"store-{mode}", ignore_errors=True)
-
-    results["queries"] = _queries(options, store, work, plans, results["skipped"])
-    results["web"] = _web(options, store, work, results["skipped"])
-    results["finished_load_average"] = load_average()
-    results["store_bytes_after"] = folder_bytes(store)
-    if "keep" not in options.skip:
-        shutil.rmtree(work, ignore_errors=True)
-    return results
 
 
 def _queries(options: Options, store: Path, work: Path, plans: int, skipped: dict[str, str]) -> dict[str, Any]:
