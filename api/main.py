@@ -64,6 +64,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    # Templates are read once: Jinja's default checks every template file's mtime (a stat per template
+    # and per page rendered); a changed template takes a restart, as a changed module does.
+    app.state.templates.env.auto_reload = False
     install_error_handlers(app)
     for module in (plans, measures, agencies, pollutants, sectors, regions, deadlines, queries):
         app.include_router(module.router)

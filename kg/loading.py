@@ -434,7 +434,7 @@ class _Spool:
             self._out.write(_shared_graphs_nquads())
             graphs += [str(REGIONS_GRAPH), str(VOCABULARY_GRAPH)]
         self._out.close()
-        store.replace_graphs_nquads(self.path, graphs, bulk=bulk)
+        store.replace_graphs_nquads(self.path, graphs, bulk=bulk, trusted=True)  # our builders' output
 
 
 def _raise_for(errors: Sequence[DocumentError], files: int) -> None:

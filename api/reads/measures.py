@@ -1,169 +1,318 @@
 """Measures: the filtered, paged list, one measure, and the details (agencies, deadlines, concepts, regions).
 
 The filter is built from fixed SPARQL fragments, one per filter given; the user's values go in
-as bindings (a VALUES block), never into the text.
+as bindings (a VALUES block), never into the text, so the text of a query depends only on which
+filters are given and the guard's parse of it is reused (``kg.sparql_guard`` caches by text).
+
+How the list is read (see ``bench/notes-api.md`` for the measurements behind it): pyoxigraph's
+optimizer evaluates ``FILTER EXISTS`` and joins of several filters badly (an EXISTS holding a
+property path or two patterns is re-evaluated unbound for every candidate: seconds at 100 plans),
+while a single property path from a bound value (``?m …/skos:broader* ?pollutant``) is cheap. So
+each filter is one such pattern; the first one (the most selective kind) reads the measures with
+their plan and start offset, every other one is read as the set of measures it holds, and the
+rows are checked against the sets, ordered, counted and paged here. The details of a page are
+three queries whatever its size: the measures' values, then those of their assignments, deadlines
+and spans with the codes and labels of the concepts and regions named, then the agencies' labels.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
 from api.errors import not_found
-from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, MeasureFilter, MeasurePublic, Span
+from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, MeasureFilter, MeasurePublic, Ref, Span
 from api.reads.common import (
-    Row, boolean, date, deadline_id, entity_iri, integer, local_id, ref, select, text, values_block,
+    Row, boolean, date, deadline_id, entity_iri, integer, local_id, select, text,
 )
-from kg.store import Store
+from kg.models import Role
+from kg.store import Store, sparql_term
 
-_STATED_OR_INFERRED = {
+_CONCEPT_PREDICATE = {
     "pollutant": {Basis.stated: "airkg:statedPollutant", Basis.inferred: "airkg:inferredPollutant",
                   Basis.any: "(airkg:statedPollutant|airkg:inferredPollutant)"},
     "sector": {Basis.stated: "airkg:statedSector", Basis.inferred: "airkg:inferredSector",
                Basis.any: "(airkg:statedSector|airkg:inferredSector)"},
 }
-_REGION = """FILTER EXISTS { { ?plan airkg:region ?inRegion } UNION { ?m airkg:mentionsRegion ?inRegion }
-  ?inRegion airkg:parentRegion* ?region }"""
-_CONCEPT = """FILTER EXISTS {{ ?m {predicate} ?{kind}Found . ?{kind}Found (skos:broader|^skos:narrower)* ?{kind} }}"""
-_TEXT = """FILTER EXISTS { { ?m dcterms:title ?found } UNION { ?m airkg:text ?found }
-  FILTER(CONTAINS(LCASE(STR(?found)), LCASE(?q))) }"""
+#: A concept and every concept under it (the filter on PM also finds PM2.5).
+_NARROWER_OR_SELF = "(skos:broader|^skos:narrower)*"
+#: The measure's plan's region, or a region the measure names, inside ``?region`` (or it).
+_REGION = "?m (airkg:partOfPlan/airkg:region|airkg:mentionsRegion)/airkg:parentRegion* ?region ."
+_TEXT = "?m dcterms:title|airkg:text ?f_text . FILTER(CONTAINS(LCASE(STR(?f_text)), LCASE(?q)))"
+_MEASURE = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
+#: The link from a measure to each agency it assigns a role, written beside every assignment
+#: (``kg.rdf_building``: ``?m airkg:hasAssignment ?a . ?a airkg:agency ?x ; airkg:role role:lead`` comes
+#: with ``?m airkg:leadAgency ?x``, and only with it; tests/api/test_measures.py checks it): one triple
+#: to test instead of two, read from the measure (4x cheaper than from the role, which names thousands).
+_ROLE_PREDICATE = {role.value: URIRef(f"https://airkg.example.org/ontology#{role.value}Agency") for role in Role}
 
 
-def filter_clauses(wanted: MeasureFilter) -> tuple[str, dict[str, Node]]:
-    """The WHERE body selecting ``?m`` (and its ``?plan``) for a filter, and its bindings."""
-    parts = ["?m a airkg:Measure ; airkg:partOfPlan ?plan ."]
-    bindings: dict[str, Node] = {}
+@dataclass(frozen=True)
+class Condition:
+    """One filter: a pattern that binds ``?m`` to the measures it holds (its own variables start ``f_``)."""
+
+    pattern: str
+    bindings: dict[str, Node] = field(default_factory=dict)
+
+
+def conditions(wanted: MeasureFilter) -> list[Condition]:
+    """The filter's conditions, those likely to hold the fewest measures first."""
+    out: list[Condition] = []
     if wanted.plan:
-        bindings["plan"] = entity_iri("plan", wanted.plan)
-    if wanted.region:
-        parts.append(_REGION)
-        bindings["region"] = entity_iri("region", wanted.region)
+        out.append(Condition("?m airkg:partOfPlan ?plan .", {"plan": entity_iri("plan", wanted.plan)}))
+    if wanted.agency:  # an assignment of the agency (in that role)
+        if wanted.role:
+            out.append(Condition("?m ?rolePredicate ?agency .", {
+                "rolePredicate": _ROLE_PREDICATE[wanted.role.value], "agency": entity_iri("agency", wanted.agency)}))
+        else:
+            out.append(Condition("?m airkg:hasAssignment/airkg:agency ?agency .",
+                                 {"agency": entity_iri("agency", wanted.agency)}))
     for kind, code, basis in (("pollutant", wanted.pollutant, wanted.pollutant_basis),
                               ("sector", wanted.sector, wanted.sector_basis)):
         if code:
-            parts.append(_CONCEPT.format(predicate=_STATED_OR_INFERRED[kind][basis], kind=kind))
-            bindings[kind] = entity_iri(kind, code)
-    if wanted.agency or wanted.role:
-        assignment = ["?m airkg:hasAssignment ?assignment ."]
-        if wanted.agency:
-            assignment.append("?assignment airkg:agency ?agency .")
-            bindings["agency"] = entity_iri("agency", wanted.agency)
-        if wanted.role:
-            assignment.append("?assignment airkg:role ?role .")
-            bindings["role"] = entity_iri("role", wanted.role.value)
-        parts.append("FILTER EXISTS { " + " ".join(assignment) + " }")
+            path = f"{_CONCEPT_PREDICATE[kind][basis]}/{_NARROWER_OR_SELF}"
+            out.append(Condition(f"?m {path} ?{kind} .", {kind: entity_iri(kind, code)}))
+    if wanted.region:
+        out.append(Condition(_REGION, {"region": entity_iri("region", wanted.region)}))
     if wanted.due_from or wanted.due_to:
-        checks = ["?m airkg:hasDeadline/airkg:dueDate ?due ."]
+        checks, bindings = [], {}
         if wanted.due_from:
-            checks.append("FILTER(?due >= ?dueFrom)")
+            checks.append("?f_due >= ?dueFrom")
             bindings["dueFrom"] = Literal(wanted.due_from.isoformat(), datatype=XSD.date)
         if wanted.due_to:
-            checks.append("FILTER(?due <= ?dueTo)")
+            checks.append("?f_due <= ?dueTo")
             bindings["dueTo"] = Literal(wanted.due_to.isoformat(), datatype=XSD.date)
-        parts.append("FILTER EXISTS { " + " ".join(checks) + " }")
+        out.append(Condition(f"?m airkg:hasDeadline/airkg:dueDate ?f_due . FILTER({' && '.join(checks)})", bindings))
+    if wanted.role and not wanted.agency:
+        out.append(Condition("?m ?rolePredicate ?f_agency .", {"rolePredicate": _ROLE_PREDICATE[wanted.role.value]}))
     if wanted.q:
-        parts.append(_TEXT)
-        bindings["q"] = Literal(wanted.q)
-    return "\n".join(parts), bindings
+        out.append(Condition(_TEXT, {"q": Literal(wanted.q)}))
+    return out
+
+
+def filter_clauses(wanted: MeasureFilter) -> tuple[str, dict[str, Node]]:
+    """The WHERE body selecting ``?m`` (and its ``?plan``) for a filter, and its bindings.
+
+    One row per way a measure matches: select DISTINCT (or group) over it.
+    """
+    found = conditions(wanted)
+    bindings: dict[str, Node] = {}
+    for condition in found:
+        bindings.update(condition.bindings)
+    return "\n".join([_MEASURE, *(condition.pattern for condition in found)]), bindings
+
+
+_ORDERED = """SELECT DISTINCT ?m ?plan ?start WHERE {{ {condition} {measure}
+  OPTIONAL {{ ?m airkg:source/oa:start ?start }} }}"""
+_HOLDING = "SELECT DISTINCT ?m WHERE {{ {condition} }}"
+
+
+def _sort_key(item: tuple[Node, Node, int | None]) -> tuple:
+    """SPARQL's ``ORDER BY ?plan ?start ?m``: IRIs by their text, an unbound start first."""
+    measure, plan, start = item
+    return str(plan), start is not None, start or 0, str(measure)
+
+
+def _ordered_rows(store: Store, found: list[Condition]) -> list[Row]:
+    """``?m ?plan ?start`` of the measures every condition holds.
+
+    The first condition is read with the measure's plan and offset; each other one as the set of
+    measures it holds (one pattern, cheap), which the rows are then checked against. pyoxigraph's
+    join of two such patterns costs more than the two sets, and so does looking the measures left
+    up by a VALUES block (at 100 plans: 40 ms for the 803 measures both VOCs and lead hold).
+    """
+    driver = found[0] if found else Condition("")
+    rows = select(store, _ORDERED.format(condition=driver.pattern, measure=_MEASURE), driver.bindings)
+    for condition in found[1:]:
+        if not rows:
+            break
+        holding = {row["m"] for row in select(store, _HOLDING.format(condition=condition.pattern), condition.bindings)}
+        rows = [row for row in rows if row["m"] in holding]
+    return rows
+
+
+def matching_measures(store: Store, wanted: MeasureFilter) -> list[URIRef]:
+    """Every measure matching ``wanted``, in document order (plan, then start offset)."""
+    starts: dict[tuple[Node, Node], int | None] = {}
+    for row in _ordered_rows(store, conditions(wanted)):  # the first offset of each (measure, plan), as MIN would
+        key = (row["m"], row["plan"])
+        start = integer(row["start"]) if row["start"] is not None else None
+        if key not in starts or (start is not None and (starts[key] is None or start < starts[key])):
+            starts[key] = start
+    ordered = sorted(((m, plan, start) for (m, plan), start in starts.items()), key=_sort_key)
+    return [m for m, _, _ in ordered if isinstance(m, URIRef)]
 
 
 def find_measures(store: Store, wanted: MeasureFilter) -> tuple[list[MeasurePublic], int]:
     """One page of the measures matching ``wanted`` in document order, and how many match in all."""
-    where, bindings = filter_clauses(wanted)
-    total = select(store, f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {where} }}", bindings)
-    page = select(
-        store,
-        f"""SELECT ?m ?plan (MIN(?offset) AS ?start) WHERE {{ {where}
-              OPTIONAL {{ ?m airkg:source/oa:start ?offset }} }}
-            GROUP BY ?m ?plan ORDER BY ?plan ?start ?m
-            LIMIT {int(wanted.limit)} OFFSET {int(wanted.offset)}""",
-        bindings,
-    )
-    iris = [row["m"] for row in page if isinstance(row["m"], URIRef)]
-    return measure_details(store, iris), integer(total[0]["n"]) if total else 0
+    everything = matching_measures(store, wanted)
+    page = everything[wanted.offset:wanted.offset + wanted.limit]
+    return measure_details(store, page), len(set(everything))
 
 
 def get_measure(store: Store, measure_id: str) -> MeasurePublic:
     """A measure by its id ``{plan}:{path}``; raises NotFound."""
     rows = select(store, "SELECT ?m WHERE { ?m a airkg:Measure ; dcterms:identifier ?id }", {"id": Literal(measure_id)})
-    if not rows:
+    if not rows or not isinstance(rows[0]["m"], URIRef):
         raise not_found("measure", measure_id)
-    return measure_details(store, [rows[0]["m"]])[0]  # type: ignore[list-item]
+    return measure_details(store, [rows[0]["m"]])[0]
 
 
-_BASICS = """SELECT ?m ?id ?plan ?path ?number ?title ?text ?start ?end WHERE {{ {values}
-  ?m airkg:partOfPlan ?plan .
-  OPTIONAL {{ ?m dcterms:identifier ?id }} OPTIONAL {{ ?m airkg:path ?path }} OPTIONAL {{ ?m airkg:number ?number }}
-  OPTIONAL {{ ?m dcterms:title ?title }} OPTIONAL {{ ?m airkg:text ?text }}
-  OPTIONAL {{ ?m airkg:source ?span . ?span oa:start ?start ; oa:end ?end }} }}"""
-_ASSIGNMENTS = """SELECT ?m ?a ?agency ?label ?role ?written ?blanket WHERE {{ {values}
-  ?m airkg:hasAssignment ?a . ?a airkg:agency ?agency ; airkg:role ?role .
-  OPTIONAL {{ ?a airkg:nameAsWritten ?written }} OPTIONAL {{ ?a airkg:blanket ?blanket }}
-  OPTIONAL {{ ?agency rdfs:label ?label FILTER(lang(?label) = "zh") }} }} ORDER BY ?m ?a"""
-_DEADLINES = """SELECT ?m ?d ?due ?endDate ?kind ?original ?note WHERE {{ {values}
-  ?m airkg:hasDeadline ?d .
-  OPTIONAL {{ ?d airkg:dueDate ?due }} OPTIONAL {{ ?d airkg:endDate ?endDate }} OPTIONAL {{ ?d airkg:deadlineKind ?kind }}
-  OPTIONAL {{ ?d airkg:originalText ?original }} OPTIONAL {{ ?d airkg:note ?note }} }} ORDER BY ?m ?d"""
-_CONCEPTS = """SELECT ?m ?property ?concept ?code ?label WHERE {{ {values}
-  VALUES ?property {{ airkg:statedPollutant airkg:inferredPollutant airkg:statedSector airkg:inferredSector }}
-  ?m ?property ?concept .
-  OPTIONAL {{ ?concept skos:notation ?code }}
-  OPTIONAL {{ ?concept skos:prefLabel ?label FILTER(lang(?label) = "zh") }} }} ORDER BY ?m ?property ?code"""
-_REGIONS = """SELECT ?m ?region ?label WHERE {{ {values}
-  ?m airkg:mentionsRegion ?region .
-  OPTIONAL {{ ?region rdfs:label ?label FILTER(lang(?label) = "zh") }} }} ORDER BY ?m ?region"""
+# --------------------------------------------------------------------------- details of a page
+
+AIRKG = "https://airkg.example.org/ontology#"
+DCTERMS = "http://purl.org/dc/terms/"
+OA = "http://www.w3.org/ns/oa#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+#: The values of the page's measures, each measure read once from its first triple on (``?m ?p ?o``
+#: with the predicate tested, not looked up: one index seek per measure instead of one per
+#: property), and the measure given by its position ``?i`` so that its IRI is not read again per row.
+_MEASURES = """SELECT ?i ?p ?o WHERE {{ {values} ?m ?p ?o .
+  FILTER(?p IN (airkg:partOfPlan, dcterms:identifier, airkg:path, airkg:number, dcterms:title, airkg:text,
+                airkg:source, airkg:hasAssignment, airkg:hasDeadline, airkg:statedPollutant, airkg:inferredPollutant,
+                airkg:statedSector, airkg:inferredSector, airkg:mentionsRegion)) }}"""
+#: The values of their assignments, deadlines and source spans (the same way, by position ``?j``),
+#: and the codes and Chinese labels of the concepts and regions they name (each looked up once).
+_NODES = """SELECT ?j ?p ?o ?x ?code ?label WHERE {{
+  {{ {nodes} ?node ?p ?o .
+     FILTER(?p IN (airkg:agency, airkg:role, airkg:nameAsWritten, airkg:blanket, airkg:dueDate, airkg:endDate,
+                   airkg:deadlineKind, airkg:originalText, airkg:note, oa:start, oa:end)) }}
+  UNION {{ {concepts} OPTIONAL {{ ?x skos:notation ?code }}
+           OPTIONAL {{ ?x skos:prefLabel ?label FILTER(lang(?label) = "zh") }} }}
+  UNION {{ {regions} OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }} }}"""
+#: The Chinese labels of the agencies of those assignments.
+_AGENCY_LABELS = """SELECT ?x ?label WHERE {{ {agencies} OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }}"""
+#: The concept links of a measure, by property, in the order of their property's IRI.
+_CONCEPT_LINKS = sorted(AIRKG + name for name in ("statedPollutant", "inferredPollutant", "statedSector",
+                                                  "inferredSector"))
+_NODE_LINKS = (AIRKG + "hasAssignment", AIRKG + "hasDeadline", AIRKG + "source")
 
 
-def _deadline(row: Row) -> DeadlineBase:
-    return DeadlineBase(
-        id=deadline_id(str(row["d"])), due_date=date(row["due"]), end_date=date(row["endDate"]),
-        kind=local_id(row["kind"], "deadline-kind") if row["kind"] else None,
-        original_text=text(row["original"]), note=text(row["note"]),
-    )
+def _positions(var: str, index: str, iris: Iterable[Node]) -> str:
+    """``VALUES (?var ?index) { (<a> 0) (<b> 1) }`` for IRIs read from the store (each validated by
+    ``sparql_term``)."""
+    pairs = " ".join(f"({sparql_term(iri)} {n})" for n, iri in enumerate(iris))
+    return f"VALUES (?{var} ?{index}) {{ {pairs} }}"
+
+
+def _values(var: str, iris: Iterable[Node]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(sparql_term(iri) for iri in iris)} }}"
+
+
+class _Values:
+    """Values by key (a predicate's or a subject's IRI), each in the order read, without repeats."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[Node, None]] = {}
+
+    def add(self, key: Node | None, value: Node | None) -> None:
+        if key is not None and value is not None:
+            self._values.setdefault(str(key), {})[value] = None
+
+    def all(self, key: str) -> list[Node]:
+        return list(self._values.get(key, ()))
+
+    def each(self, key: str) -> list[Node | None]:
+        """Every value, or [None] when there is none: the rows an OPTIONAL pattern would give."""
+        return list(self._values.get(key) or (None,))
+
+    def first(self, key: str) -> Node | None:
+        return next(iter(self._values.get(key, ())), None)
+
+
+def _read_page(store: Store, iris: list[URIRef]) -> tuple[list[_Values], dict[Node, _Values], _Values, _Values]:
+    """The values of the measures ``iris`` (by position) and of the nodes they point to (by IRI), and
+    the codes and labels of what they name (by IRI): three queries, whatever the number of measures."""
+    measures = [_Values() for _ in iris]
+    for row in select(store, _MEASURES.format(values=_positions("m", "i", iris))):
+        measures[int(str(row["i"]))].add(row["p"], row["o"])
+    nodes = list(dict.fromkeys(node for measure in measures for link in _NODE_LINKS for node in measure.all(link)))
+    concepts = dict.fromkeys(concept for measure in measures for link in _CONCEPT_LINKS for concept in measure.all(link))
+    regions = dict.fromkeys(region for measure in measures for region in measure.all(AIRKG + "mentionsRegion"))
+    by_node = {node: _Values() for node in nodes}
+    codes, labels = _Values(), _Values()
+    if nodes or concepts or regions:
+        sparql = _NODES.format(nodes=_positions("node", "j", nodes), concepts=_values("x", concepts),
+                               regions=_values("x", regions))
+        for row in select(store, sparql):
+            if row["j"] is not None:
+                by_node[nodes[int(str(row["j"]))]].add(row["p"], row["o"])
+            else:
+                codes.add(row["x"], row["code"])
+                labels.add(row["x"], row["label"])
+    agencies = dict.fromkeys(agency for node in by_node.values() for agency in node.all(AIRKG + "agency"))
+    if agencies:
+        for row in select(store, _AGENCY_LABELS.format(agencies=_values("x", agencies))):
+            labels.add(row["x"], row["label"])
+    return measures, by_node, codes, labels
+
+
+def _code_key(code: Node | None) -> tuple[bool, str]:
+    """SPARQL's order of ``?code``: unbound first, then by the text."""
+    return code is not None, str(code or "")
 
 
 def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
-    """Full records of the measures ``iris`` (IRIs read from the store), in that order."""
+    """Full records of the measures ``iris`` (IRIs read from the store), in that order.
+
+    Each list of a measure comes in the order of the queries this replaced (one per kind, each
+    ordered): agencies and deadlines by the IRI of the assignment or deadline, concepts by property
+    then code, regions by IRI; a value the records hold twice is listed once per value, as an
+    OPTIONAL pattern of those queries would have repeated its row.
+    """
     if not iris:
         return []
-    values = values_block("m", iris)
+    unique = list(dict.fromkeys(iris))
+    measures, nodes, codes, labels = _read_page(store, unique)
     by_iri: dict[Node, MeasurePublic] = {}
-    for row in select(store, _BASICS.format(values=values)):
-        if row["m"] in by_iri:
+    for iri, values in zip(unique, measures):
+        plan = values.first(AIRKG + "partOfPlan")
+        if plan is None:
             continue
-        start, end = row["start"], row["end"]
-        by_iri[row["m"]] = MeasurePublic(
-            id=text(row["id"]) or local_id(row["m"], "plan"), iri=str(row["m"]),
-            plan_id=local_id(row["plan"], "plan"), path=text(row["path"]) or "", number=text(row["number"]),
-            title=text(row["title"]), text=text(row["text"]),
-            span=Span(start=integer(start), end=integer(end)) if start is not None and end is not None else None,
+        spans = [nodes[span] for span in values.all(AIRKG + "source")]
+        span = next((s for s in spans if s.first(OA + "start") is not None and s.first(OA + "end") is not None), None)
+        record = MeasurePublic(
+            id=text(values.first(DCTERMS + "identifier")) or local_id(iri, "plan"), iri=str(iri),
+            plan_id=local_id(plan, "plan"), path=text(values.first(AIRKG + "path")) or "",
+            number=text(values.first(AIRKG + "number")), title=text(values.first(DCTERMS + "title")),
+            text=text(values.first(AIRKG + "text")),
+            span=Span(start=integer(span.first(OA + "start")), end=integer(span.first(OA + "end"))) if span else None,
         )
-    extras: dict[Node, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for row in select(store, _ASSIGNMENTS.format(values=values)):
-        extras[row["m"]]["agencies"].append(AssignmentPublic(
-            agency=ref(row["agency"], "agency", row["label"]), role=local_id(row["role"], "role"),
-            name_as_written=text(row["written"]), blanket=boolean(row["blanket"])))
-    for row in select(store, _DEADLINES.format(values=values)):
-        extras[row["m"]]["deadlines"].append(_deadline(row))
-    for row in select(store, _CONCEPTS.format(values=values)):
-        prop = str(row["property"])
-        kind = "pollutant" if prop.endswith("Pollutant") else "sector"
-        extras[row["m"]][kind + "s"].append(ConceptLink(
-            id=text(row["code"]) or local_id(row["concept"], kind), iri=str(row["concept"]), label=text(row["label"]),
-            basis="stated" if "#stated" in prop else "inferred"))
-    for row in select(store, _REGIONS.format(values=values)):
-        extras[row["m"]]["regions"].append(ref(row["region"], "region", row["label"]))
-    out = []
-    for iri in iris:
-        measure = by_iri.get(iri)
-        if measure is None:
-            continue
-        for field, items in extras.get(iri, {}).items():
-            setattr(measure, field, items)
-        out.append(measure)
-    return out
+        record.agencies = [
+            AssignmentPublic(agency=Ref(id=local_id(agency, "agency"), iri=str(agency), label=text(label)),
+                             role=local_id(role, "role"), name_as_written=text(written), blanket=boolean(blanket))
+            for node in sorted(values.all(AIRKG + "hasAssignment"), key=str)
+            for agency in nodes[node].all(AIRKG + "agency") for role in nodes[node].all(AIRKG + "role")
+            for written in nodes[node].each(AIRKG + "nameAsWritten") for blanket in nodes[node].each(AIRKG + "blanket")
+            for label in labels.each(str(agency))]
+        record.deadlines = [
+            DeadlineBase(id=deadline_id(str(node)), due_date=date(due), end_date=date(end),
+                         kind=local_id(kind, "deadline-kind") if kind else None, original_text=text(original),
+                         note=text(note))
+            for node in sorted(values.all(AIRKG + "hasDeadline"), key=str)
+            for due in nodes[node].each(AIRKG + "dueDate") for end in nodes[node].each(AIRKG + "endDate")
+            for kind in nodes[node].each(AIRKG + "deadlineKind")
+            for original in nodes[node].each(AIRKG + "originalText") for note in nodes[node].each(AIRKG + "note")]
+        for prop in _CONCEPT_LINKS:
+            kind = "pollutant" if prop.endswith("Pollutant") else "sector"
+            links = sorted(((concept, code, label) for concept in values.all(prop)
+                            for code in codes.each(str(concept)) for label in labels.each(str(concept))),
+                           key=lambda link: _code_key(link[1]))
+            setattr(record, kind + "s", getattr(record, kind + "s") + [
+                ConceptLink(id=text(code) or local_id(concept, kind), iri=str(concept), label=text(label),
+                            basis="stated" if "#stated" in prop else "inferred")
+                for concept, code, label in links])
+        record.regions = [Ref(id=local_id(region, "region"), iri=str(region), label=text(label))
+                          for region in sorted(values.all(AIRKG + "mentionsRegion"), key=str)
+                          for label in labels.each(str(region))]
+        by_iri[iri] = record
+    return [by_iri[iri] for iri in iris if iri in by_iri]
 
 
-__all__ = ["filter_clauses", "find_measures", "get_measure", "measure_details"]
+__all__ = ["Condition", "conditions", "filter_clauses", "find_measures", "get_measure", "matching_measures",
+           "measure_details"]
