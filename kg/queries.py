@@ -26,23 +26,56 @@ tested on both, ``tests/test_queries.py``):
   ?r FILTER(lang(?t) = "zh")`` answers nothing, and so does ``BIND(lang(?t) AS ?l)``. Inlined
   sub-SELECTs do not help; a ``SELECT DISTINCT`` one fixes simple cases but not a query with a
   few more joins (then one row of 22). The region hierarchy is shallow (district, city,
-  province, China), so region scopes are written as a UNION of fixed paths of zero to three
-  ``airkg:parentRegion`` steps, which both engines answer alike. (``airkg:withinRegion`` is
-  declared in the ontology but not materialized.)
+  province, China), so region scopes are written as a UNION of zero to three
+  ``airkg:parentRegion`` steps, each a triple pattern or a sub-SELECT (no paths), which both
+  engines answer alike. (``airkg:withinRegion`` is declared in the ontology but not
+  materialized.)
 * Bindings open the WHERE clause, but a ``FILTER`` inside a UNION branch or sub-group is
   evaluated on its own: it sees a parameter unbound on pyoxigraph (as the standard says) and
-  bound on Virtuoso. Parameters are joined on (``BIND(?place AS ?region)``), never filtered
-  inside a nested group.
+  bound on Virtuoso. Parameters are joined on (a triple pattern or a VALUES row naming them) or
+  filtered in the main WHERE clause, never filtered inside a nested group.
 * Virtuoso does not accept escaped local names (``res:role\\/lead``): full IRIs are written.
 * A query sees the union of the named graphs, and on both engines a triple held by two plan
   graphs (an agency or region two plans name) matches twice: counts are ``COUNT(DISTINCT …)``
   and lists ``DISTINCT``.
-* A variable a parameter binds cannot be assigned again with ``BIND … AS`` (the bindings open
-  the WHERE clause); an optional parameter is tested with ``!BOUND(?p) || …``.
+* A variable a parameter binds is never assigned with ``BIND … AS``: not in the main WHERE clause
+  (the bindings open it), nor in a UNION branch (``BIND(?place AS ?region)``), which rdflib (the
+  benchmark's in-memory backend) evaluates with the parameter already bound and overwrites, so the
+  branch matched every region there. An identity is a join instead (two regions are the same when
+  they share their ``airkg:adminCode``). An optional parameter is tested with ``!BOUND(?p) || …``.
 * ``HAVING`` may only use grouped variables, so a parameter it compares with (``?min_plans``)
   is added to ``GROUP BY``.
 * ``GROUP_CONCAT`` is avoided (the engines join the same values in different orders); ``ORDER BY`` on Chinese
   labels sorts by code point on both, and both give an ``xsd:date`` back as ``YYYY-MM-DD``.
+* Virtuoso also drops rows when UNION branches holding sub-SELECTs share variable names, and when a
+  sub-SELECT that projects a parameter (``?region``) wraps a UNION: each branch gets its own names
+  (``?a0``, ``?b0 ?b1`` …) and the UNION stays in the main WHERE clause.
+
+Writing queries that stay fast on pyoxigraph at national scale (measurements: ``bench/notes-queries.md``).
+Its optimizer orders the joins of the WHERE clause greedily by a rough size estimate; it joins a triple
+pattern by looking it up once per row so far (some 15–30 µs a look-up) and a sub-SELECT by reading it whole
+and hashing (about 1 µs a row); inside a UNION branch or a sub-SELECT it orders patterns without knowing
+what is bound outside (constants first, then the order written):
+
+* Start from what the parameters select. A parameter joined on (in a triple pattern or a VALUES row) draws
+  the engine to start there; one only compared in a FILTER does not, and that FILTER waits until everything
+  it names is joined. A BIND's variable counts as joinable only when its expression cannot fail
+  (``COALESCE(STRLANG(?lead, ?lang), "")``).
+* A link read for a large share of all measures (``airkg:partOfPlan``, stated pollutants and sectors,
+  deadlines, assignments) is a sub-SELECT of its own, ``{ SELECT ?m ?planNode WHERE { ?m airkg:partOfPlan
+  ?planNode } }``: two triple patterns in one sub-SELECT are joined by look-ups again. A few hundred rows
+  are cheaper looked up.
+* Plans are scoped to a region by the same UNION of sub-SELECT steps in every query (copy it): its cost does
+  not depend on the region. Agencies and places are scoped by walking down from ``?region``, branch by
+  branch, in the order written; a constant in such a branch (``?x a airkg:Region``) would be where the engine
+  starts it, so such tests are FILTER EXISTS.
+* An agency's or a person's triples are repeated in every plan graph that names them, and each repeat
+  matches, multiplying the rows by the number of plans naming it. Their names are read in the plan graph
+  of the link (``GRAPH ?g { ?m airkg:leadAgency ?a . ?a rdfs:label ?name }``: the builder writes the
+  agency beside every link to it) and their type is tested with FILTER EXISTS.
+* No property path inside ``GRAPH ?g``: pyoxigraph evaluates it graph by graph.
+* ``ORDER BY`` on a plan title costs a dictionary read per comparison (long strings are not stored inline):
+  about a second for 10,000 rows.
 """
 
 from __future__ import annotations

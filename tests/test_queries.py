@@ -163,6 +163,16 @@ def test_every_saved_query_parses_with_its_defaults(seed_store: OxigraphStore) -
         assert run_saved_query(seed_store, name, {}).kind == "select", name
 
 
+def test_no_saved_query_assigns_a_parameter() -> None:
+    """``BIND(?place AS ?region)`` in a UNION branch is legal, but rdflib evaluates it with ?region already
+    bound by the bindings and overwrites it (measures-naming-region gave 41 rows there for 19): see the
+    notes in ``kg/queries.py``."""
+    for name, query in load_saved_queries(QUERIES).items():
+        body = "\n".join(line for line in query.sparql.splitlines() if not line.lstrip().startswith("#"))
+        for param in query.params:
+            assert not re.search(rf"\bAS\s+\?{param.name}\b", body, re.IGNORECASE), (name, param.name)
+
+
 HEADER = "# title: T\n# title_zh: 标题\n# description: D\n"
 
 
