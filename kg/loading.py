@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from rdflib import Graph
 
@@ -50,6 +51,7 @@ PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 YEARS = range(1949, 2101)
 
 Progress = Callable[[Iterable], Iterable]
+_Extracted = TypeVar("_Extracted")
 
 
 @dataclass(frozen=True)
@@ -187,22 +189,10 @@ def extract_file(path: Path, overrides: PlanOverrides = PlanOverrides()) -> Extr
     return extract_document(read_document(path), overrides)
 
 
-def _extract_for_pool(args: tuple[Path, PlanOverrides]) -> ExtractedPlan | DocumentError:
-    try:
-        return extract_file(*args)
-    except DocumentError as error:  # returned, not raised, so every file's error can be reported
-        return error
-
-
 def extract_files(files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
                   progress: Progress = lambda items: items) -> list[ExtractedPlan]:
     """Extract every file; raise one DocumentError naming every file that failed."""
-    work = [(path, overrides) for path in files]
-    if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(progress(pool.map(_extract_for_pool, work, chunksize=max(1, len(work) // (jobs * 8)))))
-    else:
-        results = [_extract_for_pool(item) for item in progress(work)]
+    results = list(_each_file(extract_file, files, overrides, jobs, progress))
     _raise_for([result for result in results if isinstance(result, DocumentError)], len(files))
     plans = [result for result in results if isinstance(result, ExtractedPlan)]
     _check_unique_plan_ids((extracted.plan.id, str(path)) for path, extracted in zip(files, plans))
@@ -350,26 +340,35 @@ def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) 
     return plan_quads(read_document(path), overrides)
 
 
-def _nquads_for_pool(args: tuple[Path, PlanOverrides]) -> PlanQuads | DocumentError:
-    try:
-        return extract_file_nquads(*args)
-    except DocumentError as error:  # returned, not raised, so every file's error can be reported
-        return error
-
-
 def extract_files_nquads(files: Sequence[Path], overrides: PlanOverrides = PlanOverrides(), jobs: int = 1,
                          progress: Progress = lambda items: items) -> Iterator[PlanQuads | DocumentError]:
-    """Each file's :class:`PlanQuads` (or its error), in order, extracted in ``jobs`` processes.
+    """Each file's :class:`PlanQuads` (or its error), in order, extracted in ``jobs`` processes."""
+    return _each_file(extract_file_nquads, files, overrides, jobs, progress)
+
+
+def _each_file(extract: Callable[[Path, PlanOverrides], _Extracted], files: Sequence[Path], overrides: PlanOverrides,
+               jobs: int, progress: Progress) -> Iterator[_Extracted | DocumentError]:
+    """``extract`` (a module-level function, so workers can be sent it) of each file, or its error, in order.
 
     Small chunks keep few plans in flight: a 625-plan chunk of N-Quads would be ~400 MB. The
     workers collect garbage less often (:func:`_worker_start`).
     """
-    work = [(path, overrides) for path in files]
+    work = [(extract, path, overrides) for path in files]
     if jobs > 1 and len(files) > 1:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-            yield from progress(pool.map(_nquads_for_pool, work, chunksize=max(1, min(8, len(work) // (jobs * 4)))))
+            yield from progress(pool.map(_extracted_or_error, work,
+                                         chunksize=max(1, min(8, len(work) // (jobs * 4)))))
     else:
-        yield from (_nquads_for_pool(item) for item in progress(work))
+        yield from (_extracted_or_error(item) for item in progress(work))
+
+
+def _extracted_or_error(args: tuple[Callable[[Path, PlanOverrides], _Extracted], Path, PlanOverrides]
+                        ) -> _Extracted | DocumentError:
+    extract, path, overrides = args
+    try:
+        return extract(path, overrides)
+    except DocumentError as error:  # returned, not raised, so every file's error can be reported
+        return error
 
 
 def _worker_start() -> None:
