@@ -45,6 +45,9 @@ SELECT DISTINCT ?p WHERE { ?p a airkg:Plan ; dcterms:title ?t FILTER(CONTAINS(st
 
 _IS_A = "ASK { %s a %s }"
 
+#: The pattern of a selection with no filter: every measure, with its plan.
+EVERY_MEASURE = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -60,7 +63,7 @@ class Selection:
     """The resolved filters of a view and the SPARQL pattern binding its measures ``?m``."""
 
     resolved: list[Resolved] = field(default_factory=list)
-    pattern: str = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
+    pattern: str = EVERY_MEASURE
 
     @property
     def unresolved(self) -> list[Resolved]:
@@ -69,7 +72,7 @@ class Selection:
     @property
     def restricts(self) -> bool:
         """True when some filter narrows the measures (the pattern is more than "is a measure")."""
-        return self.pattern.strip() != "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
+        return self.pattern.strip() != EVERY_MEASURE
 
 
 def _rows(store: Store, query: str, value: str) -> tuple[str, ...]:
@@ -126,7 +129,7 @@ def resolve_plan(store: Store, value: str) -> tuple[str, ...]:
 def select(store: Store, graph_filter: GraphFilter) -> Selection:
     """Resolve the filter's names and build the pattern selecting its measures."""
     selection = Selection()
-    lines = ["?m a airkg:Measure ; airkg:partOfPlan ?plan ."]
+    lines = [EVERY_MEASURE]
 
     def resolve(name: str, value: str | None, found: tuple[str, ...] | None) -> tuple[str, ...]:
         if value is None or found is None:

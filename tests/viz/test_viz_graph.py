@@ -284,3 +284,40 @@ def test_render_needs_no_store_for_an_empty_view() -> None:
 
     page = render_page(View(nx.MultiDiGraph(), GraphFilter.parse()), Links())
     assert "Nothing to draw" not in page and 'data-nodes="0"' in page
+
+
+def _plan_field(page: str) -> str:
+    form = page[page.index('<form class="filters"'):page.index("</form>")]
+    return form[:form.index("<label>Region")]
+
+
+def test_form_lists_few_plans_and_asks_for_one_among_many() -> None:
+    import networkx as nx
+
+    from viz.form import MAX_PLAN_OPTIONS, FormChoices
+    from viz.view import View
+
+    view = View(nx.MultiDiGraph(), GraphFilter.parse(plan="00042_130800_2021"))
+    few = [(f"{i:05d}_130800_2021", f"方案{i}") for i in range(3)]
+    listed = _plan_field(render_page(view, Links(), FormChoices(plans=few, plan_count=3)))
+    assert '<select name="plan">' in listed and listed.count("<option") == 4 and "方案2" in listed
+    many = MAX_PLAN_OPTIONS + 1
+    typed = _plan_field(render_page(view, Links(), FormChoices(plan_count=many)))
+    assert "<select" not in typed and "<option" not in typed
+    assert '<input name="plan" value="00042_130800_2021"' in typed and f"{many} plans" in typed
+
+
+def test_seed_form_offers_every_plan_and_the_busiest_agencies(seed_store: OxigraphStore) -> None:
+    from viz.form import form_choices
+
+    choices = form_choices(seed_store)
+    assert choices.plan_count == 5 and choices.plans_listed and len(choices.plans) == 5
+    assert SHANDONG_PLAN in {value for value, _ in choices.plans}
+    assert "山东省生态环境厅" in choices.agencies and len(set(choices.agencies)) == len(choices.agencies)
+    assert "山东省" in choices.regions
+
+
+@pytest.mark.parametrize("limit", [10, 30, 100, 300])
+def test_summary_draws_at_most_three_edges_a_node_of_the_limit(seed_store: OxigraphStore, limit: int) -> None:
+    view = build_view(seed_store, GraphFilter.parse(limit=limit))
+    assert view.aggregated and view.graph.number_of_edges() <= 3 * limit
