@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 
 from api.settings import Settings
@@ -26,3 +26,7 @@ def get_templates(request: Request) -> Jinja2Templates:
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+#: A page of a list: at most this many items (count, in the answer, is the total)...
+PageLimit = Annotated[int, Query(ge=1, le=1000, description="Page size (at most 1000).")]
+#: ...after skipping this many.
+PageOffset = Annotated[int, Query(ge=0, le=1_000_000, description="Items skipped before the page.")]

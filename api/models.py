@@ -46,7 +46,9 @@ class PlanPublic(PlanBase):
 
 class PlansPublic(BaseModel):
     data: list[PlanPublic]
-    count: int
+    count: int = Field(description="Plans in the store, over all pages.")
+    limit: int
+    offset: int
 
 
 # --------------------------------------------------------------------------- measures
@@ -147,7 +149,9 @@ class AgencyPublic(AgencyBase):
 
 class AgenciesPublic(BaseModel):
     data: list[AgencyPublic]
-    count: int
+    count: int = Field(description="Agencies in the store, over all pages.")
+    limit: int
+    offset: int
 
 
 # --------------------------------------------------------------------------- pollutants and sectors

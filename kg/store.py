@@ -84,6 +84,7 @@ Remote writes are *not* atomic in the database sense; see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -266,6 +267,13 @@ class Store(ABC):
             StoreError: The store failed while writing.
         """
         self.replace_graphs(_graphs_of_nquads(source, graphs))
+
+    @property
+    def generation(self) -> int | None:
+        """A number that changes whenever this object has written to the store, so that what was read
+        from it can be reused until then; None when others may write to it unseen (a remote endpoint):
+        nothing read may then be reused."""
+        return None
 
     @abstractmethod
     def remove_graph(self, iri: str) -> bool:
@@ -991,6 +999,7 @@ class OxigraphStore(Store):
         self.graph_prefix = graph_prefix
         self.read_only = read_only and self.path is not None and self.path.is_dir()
         self._lock = threading.Lock()
+        self._generation = 0
         try:
             if read_only and self.path and self.path.is_dir():  # a reader beside a running server
                 self._store: ox.Store | None = ox.Store.read_only(str(self.path))
@@ -1006,6 +1015,12 @@ class OxigraphStore(Store):
 
     def __repr__(self) -> str:
         return f"OxigraphStore({str(self.path) if self.path else None!r})"
+
+    @property
+    def generation(self) -> int:
+        # One process at a time may write to the folder (RocksDB's lock), so this object's writes are all
+        # the changes its readers can see.
+        return self._generation
 
     @property
     def _db(self) -> ox.Store:
@@ -1081,10 +1096,11 @@ class OxigraphStore(Store):
 
     def _write(self, payload: str | list[ox.Quad], *, update: bool) -> None:
         try:
-            if update:
-                self._db.update(payload)  # type: ignore[arg-type]
-            else:
-                self._db.extend(payload)  # type: ignore[arg-type]
+            with self._writing():
+                if update:
+                    self._db.update(payload)  # type: ignore[arg-type]
+                else:
+                    self._db.extend(payload)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise InputError(f"the store refused the data: {exc}") from exc
         except (OSError, RuntimeError) as exc:
@@ -1109,7 +1125,7 @@ class OxigraphStore(Store):
         the same (:meth:`_roll_back_interrupted_bulk_load`).
         """
         names = [ox.NamedNode(iri) for iri in iris]
-        with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch:
+        with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch, self._writing():
             before = {name.value for name in self._db.named_graphs() if isinstance(name, ox.NamedNode)}
             journal = self._write_journal(iris, before, Path(scratch))
             try:
@@ -1128,6 +1144,14 @@ class OxigraphStore(Store):
                     raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
                 raise StoreError(f"bulk loading into {self!r} failed: {exc}") from exc
             shutil.rmtree(journal, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Counts a write once it is over, whether it went through or was undone (see :attr:`generation`)."""
+        try:
+            yield
+        finally:
+            self._generation += 1
 
     def _write_journal(self, iris: list[str], before: set[str], scratch: Path) -> Path:
         """What a bulk load needs to be undone: the graphs it replaces, those there before, and the
@@ -1184,7 +1208,8 @@ class OxigraphStore(Store):
                 return False
             exists = self._holds_quads(name)
             try:
-                self._db.remove_graph(name)
+                with self._writing():
+                    self._db.remove_graph(name)
             except OSError as exc:
                 raise StoreError(f"removing {iri} from {self!r} failed: {exc}") from exc
             return exists

@@ -528,3 +528,16 @@ def test_unreachable_endpoint(names: Names) -> None:
             store.graph_iris()
         with pytest.raises(StoreError, match="127.0.0.1"):
             store.replace_graphs({names.graph("a"): plan_graph(names, "a")})
+
+
+def test_generation_changes_with_every_write_and_only_then(tmp_path, names: Names) -> None:
+    plan = names.prefix + "plan/a"
+    with OxigraphStore(tmp_path / "store", graph_prefix=names.prefix) as store:
+        seen = [store.generation]
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+        seen.append(store.generation)
+        store.replace_graphs({plan: plan_graph(names, "a")})
+        seen.append(store.generation)
+        store.remove_graph(plan)
+        seen.append(store.generation)
+    assert seen[0] == seen[1] and len(set(seen[1:])) == 3

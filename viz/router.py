@@ -70,7 +70,8 @@ FilterDep = Annotated[dict[str, Any], Depends(graph_filter)]
 
 def cached_choices(request: Request, store: Store) -> FormChoices:
     """The form's choices, read again when a plan is added or removed, else every :data:`CHOICES_TTL` s."""
-    key = (id(store), tuple(store.graph_iris()))
+    # The store's write count when it keeps one (listing its graphs costs 0.3 s at 10,000 plans).
+    key = (id(store), store.generation if store.generation is not None else tuple(store.graph_iris()))
     cached = getattr(request.app.state, "viz_form_choices", None)
     now = time.monotonic()
     if cached is not None and cached[0] == key and now - cached[1] < CHOICES_TTL:

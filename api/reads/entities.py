@@ -4,57 +4,90 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Literal
+from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from api.errors import not_found
 from api.models import AgencyPublic, PollutantPublic, Ref, RegionPublic, SectorPublic
-from api.reads.common import Row, boolean, entity_iri, integer, local_id, ref, select, text, values_block
+from api.reads.common import AIRKG, Row, boolean, entity_iri, integer, local_id, ref, reused, select, text, values_block
+from kg.models import Role
+from kg.store import Store
 
 _SEPARATOR = "\u001f"
 
 # --------------------------------------------------------------------------- agencies
 
-_AGENCIES = f"""
-SELECT ?agency (SAMPLE(?zh) AS ?label) (SAMPLE(?en) AS ?labelEn) (SAMPLE(?where) AS ?jurisdiction)
-       (SAMPLE(?whereLabel) AS ?jurisdictionLabel) (SAMPLE(?type) AS ?functionalType)
-       (SAMPLE(?isCollective) AS ?collective) (COUNT(DISTINCT ?m) AS ?measures)
-       (GROUP_CONCAT(DISTINCT ?variant; separator="{_SEPARATOR}") AS ?variants)
-WHERE {{
-  ?agency a airkg:Agency .
-  OPTIONAL {{ ?agency rdfs:label ?zh FILTER(lang(?zh) = "zh") }}
-  OPTIONAL {{ ?agency rdfs:label ?en FILTER(lang(?en) = "en") }}
-  OPTIONAL {{ ?agency airkg:jurisdiction ?where
-             OPTIONAL {{ ?where rdfs:label ?whereLabel FILTER(lang(?whereLabel) = "zh") }} }}
-  OPTIONAL {{ ?agency airkg:functionalType ?type }}
-  OPTIONAL {{ ?agency airkg:collective ?isCollective }}
-  OPTIONAL {{ ?agency airkg:nameVariant ?variant }}
-  OPTIONAL {{ ?m airkg:hasAssignment/airkg:agency ?agency }}
-}}
-GROUP BY ?agency ORDER BY DESC(?measures) ?label
-"""
+#: The measures assigning each agency a role: read from the role links beside every assignment
+#: (``airkg:leadAgency`` ...; see api/reads/measures.py), one scan each instead of a look-up per assignment.
+_ROLE_LINKS = "|".join(f"airkg:{role.value}Agency" for role in Role)
+_AGENCY_MEASURES = f"SELECT ?agency (COUNT(DISTINCT ?m) AS ?measures) WHERE {{ ?m {_ROLE_LINKS} ?agency }} GROUP BY ?agency"
+_AGENCY_IRIS = "SELECT DISTINCT ?agency WHERE { ?agency a airkg:Agency }"
+#: The values of a page of agencies. An agency's description is repeated in every plan graph naming
+#: it, so each value is read once (DISTINCT) rather than joined with the others.
+_AGENCY_VALUES = """SELECT DISTINCT ?agency ?p ?o WHERE {{ {agencies} ?agency a airkg:Agency ; ?p ?o .
+  FILTER(?p IN (rdfs:label, airkg:jurisdiction, airkg:functionalType, airkg:collective, airkg:nameVariant)) }}"""
+_REGION_LABELS = """SELECT DISTINCT ?region ?label WHERE {{ {regions}
+  ?region rdfs:label ?label FILTER(lang(?label) = "zh") }}"""
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-def _agency(row: Row) -> AgencyPublic:
-    variants = text(row["variants"]) or ""
+def agency_ranking(store: Store) -> list[tuple[URIRef, int]]:
+    """Every agency with its number of measures, the most assigned first (then by IRI)."""
+    def read() -> list[tuple[URIRef, int]]:
+        counts = {row["agency"]: integer(row["measures"]) for row in select(store, _AGENCY_MEASURES)}
+        every = {row["agency"] for row in select(store, _AGENCY_IRIS)} | set(counts)
+        return sorted(((iri, counts.get(iri, 0)) for iri in every if isinstance(iri, URIRef)),
+                      key=lambda pair: (-pair[1], str(pair[0])))
+    return reused(store, "agency_ranking", read)
+
+
+def list_agencies(store: Store, limit: int, offset: int = 0) -> tuple[list[AgencyPublic], int]:
+    """One page of the agencies, the most often assigned first, and how many there are."""
+    ranking = agency_ranking(store)
+    page = ranking[offset:offset + limit]
+    return agencies_by_iri(store, [iri for iri, _ in page], dict(page)), len(ranking)
+
+
+def agencies_by_iri(store: Store, iris: list[URIRef], counts: dict[URIRef, int]) -> list[AgencyPublic]:
+    """The agencies ``iris`` with their measure counts (from ``counts``), in that order; an IRI that is
+    no agency is left out."""
+    values: dict[URIRef, dict[str, list[Node]]] = {}
+    if iris:
+        for row in select(store, _AGENCY_VALUES.format(agencies=values_block("agency", iris))):
+            values.setdefault(row["agency"], {}).setdefault(str(row["p"]), []).append(row["o"])  # type: ignore[arg-type]
+    places = {place for found in values.values() for place in found.get(AIRKG + "jurisdiction", [])}
+    place_labels = {row["region"]: row["label"] for row in select(
+        store, _REGION_LABELS.format(regions=values_block("region", sorted(places, key=str))))} if places else {}
+    return [_agency(iri, values[iri], counts.get(iri, 0), place_labels) for iri in iris if iri in values]
+
+
+def _agency(iri: URIRef, values: dict[str, list[Node]], measures: int, place_labels: dict) -> AgencyPublic:
+    labels = values.get(_RDFS_LABEL, [])
+
+    def label(lang: str) -> str | None:
+        return min((str(x) for x in labels if isinstance(x, Literal) and x.language == lang), default=None)
+
+    where = min(values.get(AIRKG + "jurisdiction", []), key=str, default=None)
+    kind = min(values.get(AIRKG + "functionalType", []), key=str, default=None)
     return AgencyPublic(
-        id=local_id(row["agency"], "agency"), iri=str(row["agency"]),
-        label=text(row["label"]) or local_id(row["agency"], "agency"), label_en=text(row["labelEn"]),
-        jurisdiction=ref(row["jurisdiction"], "region", row["jurisdictionLabel"]),
-        functional_type=local_id(row["functionalType"], "agency-type") if row["functionalType"] else None,
-        collective=boolean(row["collective"]), measure_count=integer(row["measures"]),
-        name_variants=sorted(v for v in variants.split(_SEPARATOR) if v),
+        id=local_id(iri, "agency"), iri=str(iri), label=label("zh") or local_id(iri, "agency"), label_en=label("en"),
+        jurisdiction=ref(where, "region", place_labels.get(where)),
+        functional_type=local_id(kind, "agency-type") if kind else None,
+        collective=any(boolean(x) for x in values.get(AIRKG + "collective", [])), measure_count=measures,
+        name_variants=sorted({str(x) for x in values.get(AIRKG + "nameVariant", [])}),
     )
 
 
-def list_agencies(store) -> list[AgencyPublic]:
-    return [_agency(row) for row in select(store, _AGENCIES)]
+_ONE_AGENCY_MEASURES = f"SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE {{ ?m {_ROLE_LINKS} ?agency }}"
 
 
-def get_agency(store, agency_id: str) -> AgencyPublic:
-    rows = select(store, _AGENCIES, {"agency": entity_iri("agency", agency_id)})
-    if not rows or rows[0]["agency"] is None:
+def get_agency(store: Store, agency_id: str) -> AgencyPublic:
+    iri = entity_iri("agency", agency_id)
+    count = integer(select(store, _ONE_AGENCY_MEASURES, {"agency": iri})[0]["measures"])
+    found = agencies_by_iri(store, [iri], {iri: count})
+    if not found:
         raise not_found("agency", agency_id)
-    return _agency(rows[0])
+    return found[0]
 
 
 @dataclass
@@ -176,7 +209,9 @@ def _concepts(store, kind: str, cls: type, code: str | None = None) -> list:
 
 
 def list_pollutants(store) -> list[PollutantPublic]:
-    return _concepts(store, "pollutant", PollutantPublic)
+    """Every pollutant with its count of measures (a scan of every measure's links: 4 s at 10,000 plans,
+    so it is reused until the store changes)."""
+    return reused(store, "pollutants", lambda: _concepts(store, "pollutant", PollutantPublic))
 
 
 def get_pollutant(store, code: str) -> PollutantPublic:
@@ -187,7 +222,8 @@ def get_pollutant(store, code: str) -> PollutantPublic:
 
 
 def list_sectors(store) -> list[SectorPublic]:
-    return _concepts(store, "sector", SectorPublic)
+    """Every sector with its count of measures (reused until the store changes, as the pollutants)."""
+    return reused(store, "sectors", lambda: _concepts(store, "sector", SectorPublic))
 
 
 def get_sector(store, code: str) -> SectorPublic:

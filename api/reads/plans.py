@@ -6,26 +6,32 @@ from rdflib import URIRef
 
 from api.errors import not_found
 from api.models import PlanPublic
-from api.reads.common import Row, entity_iri, integer, local_id, ref, select, text, date
+from api.models import Ref
+from api.reads.common import Row, entity_iri, integer, local_id, ref, reused, select, text, date, values_block
 from kg.store import Store
 
+_PLAN_IRIS = "SELECT ?plan WHERE { ?plan a airkg:Plan }"
+#: The plans of a page with their counts: given by a VALUES block (``{plans}``), as counting the measures,
+#: agencies and deadlines of every plan takes seconds at 10,000 plans.
 _PLANS = """
 SELECT ?plan ?title ?identifier ?issued ?year ?level ?region ?regionLabel ?file
        (COUNT(DISTINCT ?m) AS ?measures) (COUNT(DISTINCT ?agency) AS ?agencies) (COUNT(DISTINCT ?d) AS ?deadlines)
-WHERE {
+WHERE {{
+  {plans}
   ?plan a airkg:Plan ; dcterms:title ?title .
-  OPTIONAL { ?plan dcterms:identifier ?identifier }
-  OPTIONAL { ?plan dcterms:issued ?issued }
-  OPTIONAL { ?plan airkg:year ?year }
-  OPTIONAL { ?plan airkg:level ?level }
-  OPTIONAL { ?plan airkg:region ?region OPTIONAL { ?region rdfs:label ?regionLabel FILTER(lang(?regionLabel) = "zh") } }
-  OPTIONAL { ?plan airkg:sourceDocument/dcterms:identifier ?file }
-  OPTIONAL {
+  OPTIONAL {{ ?plan dcterms:identifier ?identifier }}
+  OPTIONAL {{ ?plan dcterms:issued ?issued }}
+  OPTIONAL {{ ?plan airkg:year ?year }}
+  OPTIONAL {{ ?plan airkg:level ?level }}
+  OPTIONAL {{ ?plan airkg:region ?region
+             OPTIONAL {{ ?region rdfs:label ?regionLabel FILTER(lang(?regionLabel) = "zh") }} }}
+  OPTIONAL {{ ?plan airkg:sourceDocument/dcterms:identifier ?file }}
+  OPTIONAL {{
     ?m airkg:partOfPlan ?plan .
-    OPTIONAL { ?m airkg:hasAssignment/airkg:agency ?agency }
-    OPTIONAL { ?m airkg:hasDeadline ?d }
-  }
-}
+    OPTIONAL {{ ?m airkg:hasAssignment/airkg:agency ?agency }}
+    OPTIONAL {{ ?m airkg:hasDeadline ?d }}
+  }}
+}}
 GROUP BY ?plan ?title ?identifier ?issued ?year ?level ?region ?regionLabel ?file
 ORDER BY ?plan
 """
@@ -56,8 +62,25 @@ def _plan(row: Row) -> PlanPublic:
     )
 
 
-def list_plans(store: Store) -> list[PlanPublic]:
-    return [_plan(row) for row in select(store, _PLANS)]
+def plan_iris(store: Store) -> list[URIRef]:
+    """Every plan's IRI, in the order of their text (sorted here: ORDER BY costs 0.7 s at 10,000 plans)."""
+    return reused(store, "plan_iris", lambda: sorted(
+        {row["plan"] for row in select(store, _PLAN_IRIS) if isinstance(row["plan"], URIRef)}, key=str))
+
+
+def list_plans(store: Store, limit: int, offset: int = 0) -> tuple[list[PlanPublic], int]:
+    """One page of the plans in the order of their IRI, with their counts, and how many plans there are."""
+    every = plan_iris(store)
+    return plans_by_iri(store, every[offset:offset + limit]), len(every)
+
+
+def plans_by_iri(store: Store, iris: list[URIRef]) -> list[PlanPublic]:
+    """The plans ``iris`` (read from the store or built by :func:`plan_iri`) with their counts, in that
+    order; an IRI that is no plan is left out."""
+    if not iris:
+        return []
+    found = {row["plan"]: _plan(row) for row in select(store, _PLANS.format(plans=values_block("plan", iris)))}
+    return [found[iri] for iri in iris if iri in found]
 
 
 def plan_iri(plan_id: str) -> URIRef:
@@ -66,10 +89,21 @@ def plan_iri(plan_id: str) -> URIRef:
 
 def get_plan(store: Store, plan_id: str) -> PlanPublic:
     """Raises NotFound for an unknown id."""
-    rows = select(store, _PLANS, {"plan": plan_iri(plan_id)})
-    if not rows:
+    found = plans_by_iri(store, [plan_iri(plan_id)])
+    if not found:
         raise not_found("plan", plan_id)
-    return _plan(rows[0])
+    return found[0]
+
+
+_PLAN_REGIONS = """SELECT DISTINCT ?region ?label WHERE {
+  { SELECT DISTINCT ?region WHERE { ?plan a airkg:Plan ; airkg:region ?region } }
+  OPTIONAL { ?region rdfs:label ?label FILTER(lang(?label) = "zh") } }"""
+
+
+def plan_regions(store: Store) -> list[Ref]:
+    """The regions plans are issued for, by code."""
+    found = {row["region"]: row["label"] for row in select(store, _PLAN_REGIONS)}
+    return sorted((ref(region, "region", label) for region, label in found.items()), key=lambda r: r.id)  # type: ignore[union-attr]
 
 
 def plan_text(store: Store, plan_id: str) -> tuple[str, str | None]:

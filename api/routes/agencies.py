@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import StoreDep
+from api.deps import PageLimit, PageOffset, StoreDep
 from api.models import AgenciesPublic, AgencyPublic
 from api.reads.entities import get_agency, list_agencies
 from api.routes.ids import AgencyId
@@ -13,10 +13,11 @@ router = APIRouter(prefix="/api/agencies", tags=["agencies"])
 
 
 @router.get("", response_model=AgenciesPublic)
-def read_agencies(store: StoreDep) -> AgenciesPublic:
-    """Every agency, the most often assigned first."""
-    agencies = list_agencies(store)
-    return AgenciesPublic(data=agencies, count=len(agencies))
+def read_agencies(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0) -> AgenciesPublic:
+    """The agencies, the most often assigned first (then by id), one page at a time; count is the number
+    of agencies."""
+    agencies, total = list_agencies(store, limit, offset)
+    return AgenciesPublic(data=agencies, count=total, limit=limit, offset=offset)
 
 
 @router.get("/{agency_id}", response_model=AgencyPublic, responses={404: {"description": "Unknown agency"}})

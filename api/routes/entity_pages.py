@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import StoreDep, TemplatesDep
+from api.deps import PageOffset, StoreDep, TemplatesDep
 from api.models import MeasureFilter
 from api.reads.entities import (
     agency_assignments,
@@ -21,15 +21,20 @@ from api.reads.entities import (
     list_sectors,
 )
 from api.reads.measures import find_measures
-from api.reads.plans import list_plans
+from api.reads.plans import plan_iri, plan_regions, plans_by_iri
 from api.routes.ids import AgencyId, ConceptCode, RegionCode
 
 router = APIRouter(include_in_schema=False)
 
+#: Agencies on one page of /agencies.
+AGENCIES_PAGE = 200
+
 
 @router.get("/agencies", response_class=HTMLResponse)
-def agencies_page(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    return templates.TemplateResponse(request, "agencies.html", {"agencies": list_agencies(store)})
+def agencies_page(request: Request, store: StoreDep, templates: TemplatesDep, offset: PageOffset = 0) -> Response:
+    agencies, total = list_agencies(store, AGENCIES_PAGE, offset)
+    return templates.TemplateResponse(request, "agencies.html", {
+        "agencies": agencies, "total": total, "offset": offset, "limit": AGENCIES_PAGE})
 
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
@@ -74,9 +79,8 @@ def regions_page(
 ) -> Response:
     """Regions with plans, and a name search over the whole gazetteer."""
     found = list_regions(store, None, q, 200, 0)[0] if q and q.strip() else []
-    with_plans = {plan.region.id: plan.region for plan in list_plans(store) if plan.region}
     return templates.TemplateResponse(request, "regions.html", {
-        "found": found, "q": q or "", "with_plans": sorted(with_plans.values(), key=lambda r: r.id)})
+        "found": found, "q": q or "", "with_plans": plan_regions(store)})
 
 
 @router.get("/regions/{code}", response_class=HTMLResponse)
@@ -84,7 +88,6 @@ def region_page(code: RegionCode, request: Request, store: StoreDep, templates: 
     region = get_region(store, code)
     children, _ = list_regions(store, code, None, 500, 0)
     measures, total = find_measures(store, MeasureFilter(region=code, limit=500))
-    plan_ids = sorted({m.plan_id for m in measures})
-    plans = [plan for plan in list_plans(store) if plan.id in plan_ids]
+    plans = plans_by_iri(store, [plan_iri(plan_id) for plan_id in sorted({m.plan_id for m in measures})])
     return templates.TemplateResponse(request, "region.html", {
         "region": region, "children": children, "measures": measures, "total": total, "plans": plans})

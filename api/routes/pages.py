@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import SettingsDep, StoreDep, TemplatesDep
+from api.deps import PageOffset, SettingsDep, StoreDep, TemplatesDep
 from api.models import MeasureFilter, MeasurePublic
 from api.reads.deadlines import find_deadlines
 from api.reads.entities import list_pollutants, list_sectors
 from api.reads.measures import find_measures
-from api.reads.plans import get_plan, list_plans, plan_text
+from api.reads.plans import get_plan, list_plans, plan_iris, plan_text
 from api.reads.saved import get_saved, list_saved, result_public, run_saved
 from api.routes.entity_pages import router as entity_router
 from api.routes.ids import PlanId
@@ -29,6 +29,10 @@ router = APIRouter(include_in_schema=False)
 router.include_router(entity_router)
 
 _FILTER_FIELDS = set(MeasureFilter.model_fields)
+#: Plans offered in the filter form's list at most; with more, the plan id is typed.
+MAX_PLAN_OPTIONS = 300
+#: Plans on one page of the home page.
+HOME_PAGE_PLANS = 100
 
 
 def page_filter(request: Request, **fixed: str) -> MeasureFilter:
@@ -47,15 +51,19 @@ def page_filter(request: Request, **fixed: str) -> MeasureFilter:
 
 
 def filter_choices(store) -> dict:
-    """The options of the filter form's drop-downs."""
-    return {"plans": list_plans(store), "pollutants": list_pollutants(store), "sectors": list_sectors(store),
-            "roles": [role.value for role in Role]}
+    """The options of the filter form's drop-downs: the plans only up to :data:`MAX_PLAN_OPTIONS` of them
+    (``plan_count`` says how many there are)."""
+    plan_count = len(plan_iris(store))
+    plans = list_plans(store, MAX_PLAN_OPTIONS)[0] if plan_count <= MAX_PLAN_OPTIONS else []
+    return {"plans": plans, "plan_count": plan_count, "pollutants": list_pollutants(store),
+            "sectors": list_sectors(store), "roles": [role.value for role in Role]}
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    plans = list_plans(store)
-    return templates.TemplateResponse(request, "home.html", {"plans": plans})
+def home(request: Request, store: StoreDep, templates: TemplatesDep, offset: PageOffset = 0) -> Response:
+    plans, total = list_plans(store, HOME_PAGE_PLANS, offset)
+    return templates.TemplateResponse(request, "home.html", {
+        "plans": plans, "total": total, "offset": offset, "limit": HOME_PAGE_PLANS})
 
 
 @router.get("/measures", response_class=HTMLResponse)

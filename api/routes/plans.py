@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import StoreDep
+from api.deps import PageLimit, PageOffset, StoreDep
 from api.models import PlanPublic, PlansPublic
 from api.reads.plans import get_plan, list_plans
 from api.routes.ids import PlanId
@@ -13,10 +13,11 @@ router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
 @router.get("", response_model=PlansPublic)
-def read_plans(store: StoreDep) -> PlansPublic:
-    """Every plan in the store, with its counts of measures, agencies and deadlines."""
-    plans = list_plans(store)
-    return PlansPublic(data=plans, count=len(plans))
+def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0) -> PlansPublic:
+    """The plans in the store by id, one page at a time, with their counts of measures, agencies and
+    deadlines; count is the number of plans."""
+    plans, total = list_plans(store, limit, offset)
+    return PlansPublic(data=plans, count=total, limit=limit, offset=offset)
 
 
 @router.get("/{plan_id}", response_model=PlanPublic, responses={404: {"description": "Unknown plan"}})

@@ -10,15 +10,29 @@ from api_cases import AGENCY_ID, PLAN_ID
 
 
 def test_agencies(client) -> None:
-    body = client.get("/api/agencies").json()
+    body = client.get("/api/agencies", params={"limit": 1000}).json()
     assert body["count"] == len(body["data"]) > 50
     counts = [a["measure_count"] for a in body["data"]]
     assert counts == sorted(counts, reverse=True)
+    for agency in body["data"][:3] + body["data"][-3:]:  # counted apart from the measure filter's path
+        assert agency["measure_count"] == client.get("/api/measures", params={"agency": agency["id"]}).json()["count"]
     agency = client.get(f"/api/agencies/{AGENCY_ID}").json()
     assert agency["label"] == "山东省生态环境厅" and agency["label_en"] == "Shandong Province Department of Ecology and Environment"
     assert agency["jurisdiction"]["id"] == "370000" and agency["functional_type"] == "ecology_environment"
     assert "省生态环境厅" in agency["name_variants"]
     assert agency["measure_count"] == client.get("/api/measures", params={"agency": AGENCY_ID}).json()["count"] > 0
+
+
+def test_agencies_page_by_page(client) -> None:
+    whole = client.get("/api/agencies", params={"limit": 1000}).json()
+    first = client.get("/api/agencies", params={"limit": 40}).json()
+    assert (first["count"], first["limit"], first["offset"], len(first["data"])) == (whole["count"], 40, 0, 40)
+    pages = [a for offset in range(0, whole["count"], 40)
+             for a in client.get("/api/agencies", params={"limit": 40, "offset": offset}).json()["data"]]
+    assert pages == whole["data"]
+    assert client.get("/api/agencies", params={"offset": whole["count"]}).json()["data"] == []
+    assert client.get("/api/agencies", params={"limit": 0}).status_code == 400
+    assert client.get("/api/agencies", params={"limit": 1001}).status_code == 400
 
 
 def test_pollutants(client) -> None:

@@ -34,6 +34,26 @@ def test_home_lists_plans_with_counts(client) -> None:
     assert 'action="/measures"' in page
 
 
+def test_home_and_agency_pages_come_in_pages(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.routes import entity_pages, pages
+
+    monkeypatch.setattr(pages, "HOME_PAGE_PLANS", 2)
+    monkeypatch.setattr(entity_pages, "AGENCIES_PAGE", 40)
+    first, last = client.get("/").text, client.get("/?offset=4").text
+    assert first.count('href="/plans/') == 2 and "Plans 1–2 of 5" in first and 'href="/?offset=2"' in first
+    assert last.count('href="/plans/') == 1 and "Plans 5–5 of 5" in last and 'href="/?offset=2"' in last
+    assert 'href="/agencies?offset=40"' in client.get("/agencies").text
+
+
+def test_the_filter_form_asks_for_a_plan_id_when_there_are_many_plans(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.routes import pages
+
+    assert '<select name="plan">' in client.get("/measures").text  # 5 plans: a list
+    monkeypatch.setattr(pages, "MAX_PLAN_OPTIONS", 4)
+    page = client.get("/measures", params={"plan": PLAN_ID}).text
+    assert '<select name="plan">' not in page and f'<input name="plan" value="{PLAN_ID}"' in page and "5 plans" in page
+
+
 def test_plan_page_highlights_each_measure_in_the_source_text(client, seed_plans) -> None:
     page = client.get(f"/plans/{PLAN_ID}").text
     plan = seed_plans[PLAN_ID]

@@ -18,6 +18,16 @@ def test_lists_every_seed_plan_with_counts(client, seed_plans) -> None:
     assert plan["level"] == "province" and plan["year"] == 2023 and plan["source_file"] == f"{PLAN_ID}.txt"
 
 
+def test_plans_page_by_page_in_the_order_of_their_ids(client, seed_plans) -> None:
+    ids = sorted(seed_plans)
+    assert [p["id"] for p in client.get("/api/plans").json()["data"]] == ids
+    pages = [client.get("/api/plans", params={"limit": 2, "offset": offset}).json() for offset in (0, 2, 4)]
+    assert [[p["id"] for p in page["data"]] for page in pages] == [ids[0:2], ids[2:4], ids[4:]]
+    assert {(page["count"], page["limit"]) for page in pages} == {(len(ids), 2)}
+    assert client.get("/api/plans", params={"offset": 5}).json() == {"data": [], "count": 5, "limit": 100, "offset": 5}
+    assert client.get("/api/plans", params={"offset": -1}).status_code == 400
+
+
 def test_one_plan_by_id(client) -> None:
     plan = client.get(f"/api/plans/{PLAN_ID}").json()
     assert plan["iri"] == f"https://airkg.example.org/id/plan/{PLAN_ID}" and plan["title"].startswith("山东省")
