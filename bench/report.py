@@ -149,9 +149,14 @@ def _web_section(r: dict[str, Any]) -> Iterator[str]:
         yield f"**API under load** (`wrk -t{first['threads']} -c{first['connections']} -d{first['seconds']}s " \
               f"--latency`, one endpoint at a time; server `airkg serve`, started in {w.get('startup_s')} s):"
         yield ""
-        yield from _table(["endpoint", "path", "requests/s", "p50 ms", "p99 ms", "requests", "errors"],
-                          ([name, f"`{x['path'][:60]}`", x["requests_per_s"], x.get("p50_ms"), x.get("p99_ms"),
-                            x["requests"], x["errors"]] for name, x in w["api"].items()))
+        yield from _table(["endpoint", "path", "first request ms", "requests/s", "p50 ms", "p99 ms", "requests",
+                           "errors"],
+                          ([name, f"`{x['path'][:60]}`", x["first"].get("ms", "–"), x["requests_per_s"],
+                            x.get("p50_ms"), x.get("p99_ms"), x["requests"], x["errors"]]
+                           for name, x in w["api"].items()))
+        yield ""
+        yield "The first request reads what later ones reuse until the store changes (a filter's matches, the " \
+              "agencies' order); wrk's figures are the requests after it."
         yield ""
     if w.get("graph"):
         yield "**/graph** (one request at a time):"

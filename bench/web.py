@@ -117,8 +117,11 @@ def run_wrk(url: str, connections: int, threads: int, seconds: int) -> dict[str,
 
 
 def check_once(url: str) -> dict[str, Any]:
+    """The first request to ``url``: its status, size and time (what the server may then reuse, it reads here)."""
+    started = time.perf_counter()
     response = httpx.get(url, timeout=300)
-    return {"status": response.status_code, "bytes": len(response.content)}
+    return {"status": response.status_code, "bytes": len(response.content),
+            "ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 def api_load(base: str, connections: int, threads: int, seconds: int) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.errors import install_error_handlers
+from api.models import MeasureFilter
 from api.reads.entities import list_agencies
+from api.reads.measures import find_measures
 from api.reads.plans import list_plans
 from api.routes import uploads
 from document_formats import to_docx
@@ -92,11 +94,13 @@ def test_settings_come_from_the_environment(store: OxigraphStore, monkeypatch: p
 def test_an_upload_adds_then_replaces_a_plan(store: OxigraphStore) -> None:
     client = client_for(store, enabled())
     listed_before = list_plans(store, 10)[1], list_agencies(store, 10)[1]
+    measures_before = find_measures(store, MeasureFilter(limit=1))[1]
     first = upload(client)
     assert first.status_code == 201, first.text
     # the lists read before the upload (and kept for reuse) are read again after it: one plan, and its 17
     # assigned agencies with its publisher, 广州市白云区人民政府办公室 (lines 1 and 7 of the document)
     assert (list_plans(store, 10)[1], list_agencies(store, 10)[1]) == (listed_before[0] + 1, listed_before[1] + 18)
+    assert find_measures(store, MeasureFilter(limit=1))[1] == measures_before + 11
     body = first.json()
     assert body["count"] == 1 and body["data"][0] == {
         "id": "baiyun", "title": "广东省广州市白云区2024年空气质量持续改善攻坚行动方案", "source_file": "baiyun.txt",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
@@ -39,26 +40,32 @@ def select(store: Store, sparql: str, bindings: Mapping[str, Node] | None = None
     return store.query(sparql, bindings=dict(bindings or {}), timeout=READ_TIMEOUT).rows
 
 
-_REUSED: weakref.WeakKeyDictionary[Store, tuple[int, dict[str, object]]] = weakref.WeakKeyDictionary()
+#: Results kept per store at most (the least recently used goes first).
+MAX_REUSED = 32
+_REUSED: weakref.WeakKeyDictionary[Store, tuple[int, OrderedDict[str, object]]] = weakref.WeakKeyDictionary()
 _REUSED_LOCK = threading.Lock()
 
 
 def reused(store: Store, key: str, read: Callable[[], _T]) -> _T:
     """``read()``, or what it gave last time for ``key`` if the store has not been written to since
-    (:attr:`~kg.store.Store.generation`). For reads over the whole store (every plan, every agency's
-    count) that pages then cut: seconds at 10,000 plans, once per change instead of once per page."""
+    (:attr:`~kg.store.Store.generation`): for reads over the whole store (every plan, every agency's
+    count, the measures a filter matches) that pages then cut, which take seconds at 10,000 plans.
+    At most :data:`MAX_REUSED` results are kept per store."""
     generation = store.generation
     if generation is None:
         return read()
     with _REUSED_LOCK:
         held = _REUSED.get(store)
         if held is None or held[0] != generation:
-            held = _REUSED[store] = (generation, {})
+            held = _REUSED[store] = (generation, OrderedDict())
         if key in held[1]:
+            held[1].move_to_end(key)
             return held[1][key]  # type: ignore[return-value]
     value = read()
     with _REUSED_LOCK:
         held[1][key] = value  # under the generation read before: a write since makes it unused
+        while len(held[1]) > MAX_REUSED:
+            held[1].popitem(last=False)
     return value
 
 
