@@ -107,6 +107,8 @@ def _forked(open_backend: Callable[[], Any], sparql: str, bindings: dict[str, An
         backend = open_backend()
         try:
             send.send(time_query(backend, sparql, bindings, repeat, budget_s))
+        except Exception as exc:  # noqa: BLE001 - the backend's refusal is the query's result (e.g. Virtuoso's estimate)
+            send.send({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})
         finally:
             close = getattr(backend, "close", None)
             if close is not None and not isinstance(backend, RdflibBackend):
