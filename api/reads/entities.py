@@ -78,13 +78,10 @@ def _agency(iri: URIRef, values: dict[str, list[Node]], measures: int, place_lab
     )
 
 
-_ONE_AGENCY_MEASURES = f"SELECT (COUNT(DISTINCT ?m) AS ?measures) WHERE {{ ?m {_ROLE_LINKS} ?agency }}"
-
-
 def get_agency(store: Store, agency_id: str) -> AgencyPublic:
     iri = entity_iri("agency", agency_id)
-    count = integer(select(store, _ONE_AGENCY_MEASURES, {"agency": iri})[0]["measures"])
-    found = agencies_by_iri(store, [iri], {iri: count})
+    counted = select(store, _AGENCY_MEASURES, {"agency": iri})  # no row for an agency without measures
+    found = agencies_by_iri(store, [iri], {iri: integer(counted[0]["measures"]) if counted else 0})
     if not found:
         raise not_found("agency", agency_id)
     return found[0]
