@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _extract_one(path: Path) -> int:
-    from kg.extraction import extract_plan
-    from kg.reading import read_document
+    from kg.extract.assembly import extract_plan
+    from kg.extract.reading import read_document
 
     document = read_document(path)
     extract_plan(document)
@@ -44,8 +44,8 @@ def _extract_one(path: Path) -> int:
 
 def _warm_up() -> None:
     """Import the pipeline and build its caches (gazetteer, vocabularies) before timing."""
-    from kg.extraction import extract_plan
-    from kg.reading import document_from_bytes
+    from kg.extract.assembly import extract_plan
+    from kg.extract.reading import document_from_bytes
 
     extract_plan(document_from_bytes("warm-up.txt", (ROOT / "tests/documents/layout_table.txt").read_bytes()))
 
@@ -93,10 +93,10 @@ def _pool_cpu(pool: ProcessPoolExecutor) -> float:
 
 def stages(files: list[Path]) -> dict[str, Any]:
     """Milliseconds per plan of each stage, and bytes a worker would send back, on one process."""
-    from kg.extraction import extract_plan
+    from kg.extract.assembly import extract_plan
     from kg.loading import PlanQuads
     from kg.rdf_building import build_plan_graph, plan_nquads
-    from kg.reading import read_document
+    from kg.extract.reading import read_document
 
     _warm_up()
     totals = {"read": 0.0, "extract": 0.0, "rdflib_graph": 0.0, "pickle_graph": 0.0, "nquads": 0.0,

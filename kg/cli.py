@@ -13,9 +13,9 @@ from tqdm import tqdm
 
 from kg.errors import AirkgError, DocumentError, InputError
 from kg.evaluation import FIELDS, load_golden, score
-from kg.extraction import PlanOverrides, extract_plan
+from kg.extract.assembly import PlanOverrides, extract_plan
 from kg.loading import check_overrides, ingest_files, remove_plan
-from kg.reading import read_document
+from kg.extract.reading import read_document
 from kg.store import open_store
 from kg.validation import validate_graph
 

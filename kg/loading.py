@@ -29,7 +29,7 @@ from typing import TypeVar
 from rdflib import Graph
 
 from kg.errors import DocumentError, InputError
-from kg.extraction import PlanOverrides, extract_plan
+from kg.extract.assembly import PlanOverrides, extract_plan
 from kg.models import Plan
 from kg.rdf_building import (
     REGIONS_GRAPH,
@@ -42,7 +42,7 @@ from kg.rdf_building import (
     regions_nquads,
 )
 from kg.regions import gazetteer
-from kg.reading import SUPPORTED_SUFFIXES, SourceDocument, document_from_bytes, read_document
+from kg.extract.reading import SUPPORTED_SUFFIXES, SourceDocument, document_from_bytes, read_document
 from kg.store import Store
 
 #: What a plan id given by the user (``--id``) may look like: it becomes part of IRIs.

@@ -21,7 +21,7 @@ from typing import Any
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
-from kg.agencies import canonical_agency
+from kg.extract.agencies import canonical_agency
 from kg.models import AgencyAssignment, Basis, Deadline, Measure, Plan, RegionRef, Section, Span, Target
 from kg.regions import english_label, gazetteer
 from kg.vocabulary import AIRKG, RES, vocabulary_graph

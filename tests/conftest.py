@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.extraction import extract_plan
+from kg.extract.assembly import extract_plan
 from kg.loading import extract_files, graphs_to_load
 from kg.models import Plan
-from kg.reading import SourceDocument, read_document
+from kg.extract.reading import SourceDocument, read_document
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, URIRef
 
 from kg.errors import DocumentError, InputError
-from kg.extraction import extract_plan
+from kg.extract.assembly import extract_plan
 from kg.loading import bulk_load_files, extract_files, graphs_to_load
 from kg.rdf_building import (
     REGIONS_GRAPH,
@@ -25,7 +25,7 @@ from kg.rdf_building import (
     plan_nquads,
     regions_nquads,
 )
-from kg.reading import read_document
+from kg.extract.reading import read_document
 from kg.regions import gazetteer
 from kg.store import OxigraphStore, _to_ox
 from tests.conftest import DOCUMENTS, SEEDS

@@ -10,7 +10,7 @@ import pytest
 
 import kg
 
-MODULES = sorted(info.name for info in pkgutil.iter_modules(kg.__path__, "kg."))
+MODULES = sorted(info.name for info in pkgutil.walk_packages(kg.__path__, "kg."))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kg.models import Plan, Role
-from kg.reading import SourceDocument
+from kg.extract.reading import SourceDocument
 
 
 def _measure(plan: Plan, path: str):

@@ -1,8 +1,8 @@
 """Fuzzing the reader and the extractor: they raise only airkg's own errors, and what they return holds.
 
-* :func:`~kg.reading.document_from_bytes` on arbitrary bytes under every suffix, and on damaged real files
+* :func:`~kg.extract.reading.document_from_bytes` on arbitrary bytes under every suffix, and on damaged real files
   (a .docx with its XML mangled, a PDF, an HTML page and a GB18030 text with bytes cut, flipped or inserted);
-* :func:`~kg.extraction.extract_plan` on arbitrary text and on plan-like text: heading lines 一、 （一） 1．
+* :func:`~kg.extract.assembly.extract_plan` on arbitrary text and on plan-like text: heading lines 一、 （一） 1．
   （1） ① 第X章 第X条 with random Chinese, parentheses and brackets, 牵头单位：/责任单位： lines, dates, tables.
 
 Whatever does not raise an :class:`~kg.errors.AirkgError` must give spans that reproduce their text.
@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 
 from document_formats import cjk_font, to_docx, to_gb18030, to_html, to_pdf
 from kg.errors import AirkgError
-from kg.extraction import extract_plan
+from kg.extract.assembly import extract_plan
 from kg.models import Plan
-from kg.reading import SourceDocument, document_from_bytes
+from kg.extract.reading import SourceDocument, document_from_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_RUN = int(os.environ.get("AIRKG_FUZZ_EXAMPLES", "0"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kg.evaluation import load_golden, score
-from kg.extraction import extract_plan
-from kg.reading import read_document
+from kg.extract.assembly import extract_plan
+from kg.extract.reading import read_document
 from tests.conftest import GOLDEN, source_of
 
 GOLDEN_FILES = sorted(GOLDEN.glob("*.json"))

@@ -20,8 +20,8 @@ from api.reads.plans import list_plans
 from api.routes import uploads
 from document_formats import to_docx
 from kg.errors import DocumentError
-from kg.extraction import extract_plan
-from kg.reading import document_from_bytes
+from kg.extract.assembly import extract_plan
+from kg.extract.reading import document_from_bytes
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent

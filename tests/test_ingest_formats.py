@@ -16,11 +16,11 @@ import pytest
 from rdflib import Literal
 
 from document_formats import cjk_font, to_chromium_pdf, to_docx, to_gb18030, to_html, to_pdf
-from kg.extraction import extract_plan
+from kg.extract.assembly import extract_plan
 from kg.loading import extract_document, ingest_bytes
 from kg.models import Plan
 from kg.rdf_building import AIRKG, OA
-from kg.reading import document_from_bytes, read_document
+from kg.extract.reading import document_from_bytes, read_document
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """The pre-checks that let extraction skip texts (``hint`` patterns) never skip a text that holds a match.
 
-``kg/deadlines.py`` and ``kg/targets.py`` search a text with an expensive pattern only when a cheap one (its hint)
+``kg/extract/deadlines.py`` and ``kg/extract/targets.py`` search a text with an expensive pattern only when a cheap one (its hint)
 is found in it: each hint must be in every match of its pattern, or a deadline or target would silently be lost
 when someone edits a rule. Random texts made of the rules' own words, digits and punctuation check it.
 """

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from kg.agencies import canonical_agency
-from kg.assignments import find_assignments
-from kg.deadlines import find_deadlines
+from kg.extract.agencies import canonical_agency
+from kg.extract.roles import find_assignments
+from kg.extract.deadlines import find_deadlines
 from kg.models import Role
-from kg.numbering import chinese_to_int, match_heading
+from kg.extract.numbering import chinese_to_int, match_heading
 from kg.regions import english_label, gazetteer
-from kg.vocabulary import pollutants
+from kg.extract.concepts import pollutants
 
 
 @pytest.mark.parametrize("numeral, value", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("三十九", 39),

@@ -32,9 +32,9 @@ from starlette.formparsers import MultiPartException
 from api.deps import StoreDep
 from api.errors import UnsupportedMediaType
 from kg.errors import AirkgError, InputError, Unauthorized
-from kg.extraction import PlanOverrides
+from kg.extract.assembly import PlanOverrides
 from kg.loading import YEARS, IngestReport, ingest_bytes
-from kg.reading import MAX_BYTES
+from kg.extract.reading import MAX_BYTES
 
 router = APIRouter(prefix="/api", tags=["plans"])
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kg.models import Level, RegionRef, Span
 from kg.regions import CHINA, gazetteer
-from kg.segmenting import Line, Outline, split_lines
+from kg.extract.segmenting import Line, Outline, split_lines
 
 _DOC_NUMBER = re.compile(r"^[\s　]*([\u4e00-\u9fff]{1,12}〔\d{4}〕\d{1,4}号)[\s　]*$")
 _DATE_LINE = re.compile(r"^[\s　]*(\d{4})年(\d{1,2})月(\d{1,2})日[\s　]*$")

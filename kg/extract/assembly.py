@@ -7,17 +7,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from kg.agencies import canonical_agency
-from kg.assignments import AssignmentsFound, RawAssignment, assignments_from_cells, find_assignments, people_named
-from kg.deadlines import find_deadlines
+from kg.extract.agencies import canonical_agency
+from kg.extract.roles import AssignmentsFound, RawAssignment, assignments_from_cells, find_assignments, people_named
+from kg.extract.deadlines import find_deadlines
 from kg.errors import DocumentError
 from kg.models import AgencyAssignment, Leader, Level, Measure, Plan, RegionMention, RegionRef, Section, Span
-from kg.plan_header import read_header
-from kg.reading import SourceDocument
+from kg.extract.header import read_header
+from kg.extract.reading import SourceDocument
 from kg.regions import gazetteer
-from kg.segmenting import Node, Outline, node_span, segment
-from kg.targets import find_targets
-from kg.vocabulary import concept_mentions
+from kg.extract.segmenting import Node, Outline, node_span, segment
+from kg.extract.targets import find_targets
+from kg.extract.concepts import concept_mentions
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from kg.models import Span, Target
-from kg.vocabulary import pollutants
+from kg.extract.concepts import pollutants
 
 _UNITS = {
     "微克/立方米": "MicroGM-PER-M3", "微克／立方米": "MicroGM-PER-M3", "μg/m3": "MicroGM-PER-M3", "µg/m³": "MicroGM-PER-M3",

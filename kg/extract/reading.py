@@ -30,7 +30,7 @@ from lxml import etree
 from pydantic import BaseModel
 
 from kg.errors import DocumentError
-from kg.numbering import match_heading
+from kg.extract.numbering import match_heading
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024

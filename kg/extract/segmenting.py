@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.models import Span
-from kg.numbering import STYLE_RANK, HeadingMatch, match_heading
+from kg.extract.numbering import STYLE_RANK, HeadingMatch, match_heading
 
 PLAN_LEVEL_TITLE = re.compile(
     r"^(总体要求|总体思路|指导思想|基本原则|主要目标|工作目标|目标指标|总体目标|目标任务|重点区域|总则|"
