@@ -113,6 +113,32 @@ class RegionMention(BaseModel):
     span: Span
 
 
+class FlagCode(str, Enum):
+    """What a quality flag asks an analyst to review (``ontology/quality-flags.ttl``)."""
+
+    no_numbering = "no_numbering"
+    numbering_gaps = "numbering_gaps"
+    numbering_repeats = "numbering_repeats"
+    unresolved_deadlines = "unresolved_deadlines"
+    no_agencies = "no_agencies"
+    no_year = "no_year"
+    no_region = "no_region"
+    role_words_without_agencies = "role_words_without_agencies"
+    agency_name_has_role_word = "agency_name_has_role_word"
+    agency_unknown_head = "agency_unknown_head"
+    long_measure = "long_measure"
+    unresolved_deadline = "unresolved_deadline"
+
+
+class QualityFlag(BaseModel):
+    """Something in a plan or measure an analyst should review: one flag per kind, its instances counted."""
+
+    code: FlagCode
+    message: str = Field(description="What was found, in English.")
+    span: Span | None = Field(None, description="Where the first instance is written, when it is in the text.")
+    count: int | None = Field(None, ge=1, description="How many instances, when they can be counted.")
+
+
 class Section(BaseModel):
     path: str
     number: str = Field(description="The label as written: 一、 （一） 1．")
@@ -136,6 +162,7 @@ class Measure(BaseModel):
     sectors: list[ConceptMention] = []
     targets: list[Target] = []
     regions: list[RegionMention] = []
+    quality_flags: list[QualityFlag] = []
 
 
 class Plan(BaseModel):
@@ -155,3 +182,4 @@ class Plan(BaseModel):
     targets: list[Target] = []
     sections: list[Section] = []
     measures: list[Measure] = []
+    quality_flags: list[QualityFlag] = []
