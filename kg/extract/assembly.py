@@ -6,13 +6,17 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from kg.extract.agencies import canonical_agency
 from kg.extract.roles import AssignmentsFound, RawAssignment, assignments_from_cells, find_assignments, people_named
 from kg.extract.deadlines import find_deadlines
 from kg.errors import DocumentError
-from kg.models import AgencyAssignment, Leader, Level, Measure, Plan, RegionMention, RegionRef, Section, Span
-from kg.extract.header import read_header
+from kg.models import AgencyAssignment, Deadline, Leader, Level, Measure, Plan, RegionMention, RegionRef, Section, Span
+from kg.extract.header import clean_title, read_header
+from kg.extract.normalising import NormalText, normalise
 from kg.extract.reading import SourceDocument
 from kg.regions import gazetteer
 from kg.extract.segmenting import Node, Outline, node_span, segment
@@ -45,21 +49,24 @@ def extract_plan(document: SourceDocument, overrides: PlanOverrides = PlanOverri
     Raises:
         DocumentError: the text has no numbered measures, so it is not a plan airkg can read.
     """
-    text = document.text
+    normal = normalise(document.text)
+    text = normal.text
     outline = segment(text)
     header = read_header(text, outline, fallback_title=document.name.rsplit(".", 1)[0])
     region = _region_override(overrides.region) or header.region
     year = overrides.year or header.year
     plan_id = overrides.plan_id or plan_id_for(document.name)
-    measures = _measures(text, outline, plan_id, region, year)
+    measures = _measures(normal, outline, plan_id, region, year)
     if not measures:
         raise DocumentError(f"{document.name}: no numbered measures found (一、 （一） 1． …); is this an action plan?")
-    return Plan(
+    title_span = header.title_span
+    plan = Plan(
         id=plan_id,
         source_file=document.name,
         sha256=document.sha256,
-        title=overrides.title or header.title,
-        title_span=header.title_span,
+        title=overrides.title or (clean_title(normal.written(title_span.start, title_span.end)) if title_span
+                                  else header.title),
+        title_span=title_span,
         issuer=header.issuer,
         region=region,
         level=region.level if region else None,
@@ -69,9 +76,34 @@ def extract_plan(document: SourceDocument, overrides: PlanOverrides = PlanOverri
         period_start=header.period_start,
         period_end=header.period_end,
         targets=[t for span in outline.plan_level_spans for t in find_targets(span.text, span.start)],
-        sections=_sections(text, outline),
+        sections=_sections(normal, outline),
         measures=measures,
     )
+    return _in_original(plan, normal)
+
+
+_Model = TypeVar("_Model")
+
+
+def _in_original(value: _Model, normal: NormalText) -> _Model:
+    """``value`` with every span moved from the normalised text to the original, and what the spans say
+    (agency and leader names, deadline words) as written there."""
+    if isinstance(value, Span):
+        start, end = normal.original_span(value.start, value.end)
+        return Span(start=start, end=end, text=normal.original[start:end])  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [_in_original(item, normal) for item in value]  # type: ignore[return-value]
+    if not isinstance(value, BaseModel):
+        return value
+    update = {name: _in_original(getattr(value, name), normal) for name in type(value).model_fields
+              if isinstance(getattr(value, name), (Span, list, BaseModel))}
+    if isinstance(value, Measure):
+        update["text"] = update["span"].text
+    elif isinstance(value, Deadline):
+        update["text"] = normal.written(value.span.start, value.span.end)
+    elif isinstance(value, (AgencyAssignment, Leader)) and value.name.startswith(value.span.text):
+        update["name"] = normal.written(value.span.start, value.span.end) + value.name[len(value.span.text):]
+    return value.model_copy(update=update)
 
 
 def _region_override(name: str | None) -> RegionRef | None:
@@ -83,15 +115,21 @@ def _region_override(name: str | None) -> RegionRef | None:
     return region
 
 
-def _sections(text: str, outline: Outline) -> list[Section]:
+def _sections(normal: NormalText, outline: Outline) -> list[Section]:
     return [
-        Section(path=node.path, number=node.heading.label, title=node.title.text, plan_level=node.plan_level,
-                span=node_span(text, node))
+        Section(path=node.path, number=node.heading.label, title=_written(normal, node.title),
+                plan_level=node.plan_level, span=node_span(normal.text, node))
         for node in outline.nodes if node.children or node.plan_level
     ]
 
 
-def _measures(text: str, outline: Outline, plan_id: str, region: RegionRef | None, year: int | None) -> list[Measure]:
+def _written(normal: NormalText, span: Span) -> str:
+    return normal.written(span.start, span.end)
+
+
+def _measures(normal: NormalText, outline: Outline, plan_id: str, region: RegionRef | None,
+              year: int | None) -> list[Measure]:
+    text = normal.text
     leaves = outline.measures()
     people = people_named(text)
     found = [_assignments_of(text, node, outline, people) for node in leaves]
@@ -101,7 +139,7 @@ def _measures(text: str, outline: Outline, plan_id: str, region: RegionRef | Non
     seen_paths: set[str] = set()
     for node, assignments in zip(leaves, found):
         inherited = [a for a in blanket if (a.name, a.role) not in {(b.name, b.role) for b in assignments.assignments}]
-        measures.append(_measure(text, node, plan_id, region, year, assignments, inherited, seen_paths))
+        measures.append(_measure(normal, node, plan_id, region, year, assignments, inherited, seen_paths))
         blanket.extend(a for a in assignments.blanket if a.name not in {b.name for b in blanket})
     return measures
 
@@ -138,16 +176,16 @@ def _bare(found: AssignmentsFound) -> bool:
     return not found.assignments and not found.leaders and found.label_block is None
 
 
-def _measure(text: str, node: Node, plan_id: str, region: RegionRef | None, year: int | None,
+def _measure(normal: NormalText, node: Node, plan_id: str, region: RegionRef | None, year: int | None,
              found: AssignmentsFound, inherited: list[RawAssignment], seen_paths: set[str]) -> Measure:
-    span = node_span(text, node)
+    span = node_span(normal.text, node)
     path = _unique_path(node.path, seen_paths)
     pollutant_mentions, sector_mentions = concept_mentions(span.text, span.start)
     return Measure(
         id=f"{plan_id}:{path}",
         path=path,
         number=node.heading.label,
-        title=node.title.text,
+        title=_written(normal, node.title),
         section_path=node.parent.path if node.parent else None,
         text=span.text,
         span=span,

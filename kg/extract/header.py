@@ -37,7 +37,7 @@ def read_header(text: str, outline: Outline, fallback_title: str) -> PlanHeader:
     """Everything a plan says about itself outside its measures."""
     lines = split_lines(text)
     title_span = outline.title
-    title = _clean_title(title_span.text) if title_span else fallback_title
+    title = clean_title(title_span.text) if title_span else fallback_title
     issued, issuer = _issue_date_and_issuer(lines)
     period = _PERIOD.search(title)
     region = _plan_region(text, title, issuer, outline)
@@ -55,7 +55,8 @@ def read_header(text: str, outline: Outline, fallback_title: str) -> PlanHeader:
     )
 
 
-def _clean_title(raw: str) -> str:
+def clean_title(raw: str) -> str:
+    """A title's lines joined, markup and indentation dropped."""
     lines = [re.sub(r"\[bookmark:[^\]]*\]", "", line).strip() for line in raw.splitlines()]
     return "".join(line for line in lines if line)
 

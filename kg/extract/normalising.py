@@ -1,0 +1,216 @@
+"""A copy of the document's text for matching, with a map back to the original.
+
+Every later stage reads the normalised text; every span it finds is mapped back, so that
+``original[start:end]`` is always the verbatim source. What normalising does, in order:
+
+1. **Folding**, one character for one character (:func:`fold`): traditional characters become
+   simplified ones (OpenCC's table, character by character, so offsets do not move), full-width
+   digits and Latin letters become ASCII.
+2. **Deleting noise**: ``[bookmark: …]`` markup, page numbers a PDF or web copy left in the text
+   (``— 3 —``, ``- 12 -``, ``第 3 页 共 9 页``), and spaces inside numbers and dates
+   (``2025 年底前``, ``P M 2 . 5``).
+3. **Recovering line breaks** before heading numbers that follow a sentence end on the same line
+   (``…专项整治。1、组织摸底排查。``), before ``牵头单位：`` style labels, and after deleted page
+   numbers. Whether such a number really opens a heading is for the segmenter to decide.
+
+>>> normal = normalise("一、總體要求。二、重點任務 2025 年底前完成")
+>>> normal.text
+'一、总体要求。\\n二、重点任务2025年底前完成'
+>>> start = normal.text.index("重点"); normal.original_span(start, start + 4)
+(9, 13)
+>>> normal.written(start, start + 4)
+'重點任務'
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+
+import opencc
+
+# Standard simplified characters that OpenCC's character table would still turn into another (乾县 → 干县).
+_KEEP = frozenset("乾")
+_FULL_WIDTH = {chr(code): chr(code - 0xFEE0) for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                                          *range(0xFF41, 0xFF5B)]}
+_CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+_MARKUP = r"\[bookmark:[^\]\n]*\]"
+_PAGE_NUMBER = (
+    r"[—－\-–]{1,2}[ \u3000]*\d{1,4}[ \u3000]*[—－\-–]{1,2}(?![\d年月日])"
+    r"|第[ \u3000]*\d{1,4}[ \u3000]*页(?:[ \u3000]*[共/／][ \u3000]*\d{1,4}[ \u3000]*页?)?"
+)
+_SPACE = r"[ \u00a0\u3000]+"
+_CJK = r"\u3400-\u9fff"
+_NUMBER_SPACE = (
+    rf"(?<=[\d.])({_SPACE})(?=[\d.%％年月日号个])|(?<=[{_CJK}])({_SPACE})(?=[\dA-Za-z])"
+    rf"|(?<=[\dA-Za-z%])({_SPACE})(?=[{_CJK}])"
+)
+_NOISE = re.compile(rf"(?P<markup>{_MARKUP})|(?P<page>(?<![\d年月日]){_PAGE_NUMBER})|{_NUMBER_SPACE}")
+_SPACED_CODE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:[ \u3000]+[A-Za-z\d.](?![A-Za-z]))+")
+
+_ZH = "[一二三四五六七八九十]{1,3}"
+_HEADING_MARK = (
+    rf"{_ZH}、|[（(]{_ZH}[）)]|第{_ZH}[章条节]|\d{{1,3}}[、．.](?![\d.．])|[（(]\d{{1,3}}[）)]|[①-⑳]"
+)
+_LABEL = r"(?:责任领导|牵头(?:单位|部门)|责任(?:单位|部门)|配合(?:单位|部门)|主责单位|协办单位|协助单位|参与单位|完成时限|完成时间|时间节点)[：:]"
+# A heading or label that follows a sentence end, a closing bracket or a gap of spaces on the same line.
+_BREAK_BEFORE = re.compile(
+    rf"(?:(?<=[。；;！？!?])|(?<=[。；;！？!?][”’」』）)])|(?<=[）)〕】])|(?<=[ \u3000]{{2}}))[ \u3000]*(?={_HEADING_MARK}|{_LABEL})"
+)
+_BREAK_BEFORE_ZH_PAREN = re.compile(rf"(?<=[\u4e00-\u9fff])(?=[（(]{_ZH}[）)][\u4e00-\u9fff]{{2}})")
+
+
+@dataclass(frozen=True)
+class NormalText:
+    """The normalised text and where each of its characters came from.
+
+    ``_starts[i]`` is the normalised offset where piece ``i`` begins and ``_origins[i]`` the original offset
+    of that piece's first character; inside a piece both advance together. An inserted character (a
+    recovered line break) is a piece of its own whose origin is the original character after it.
+    """
+
+    text: str
+    original: str
+    _starts: tuple[int, ...]
+    _origins: tuple[int, ...]
+    _inserted: frozenset[int]
+
+    def original_offset(self, index: int) -> int:
+        """The original offset of normalised offset ``index`` (``len(text)`` maps to ``len(original)``)."""
+        if index >= len(self.text):
+            return len(self.original)
+        piece = bisect_right(self._starts, index) - 1
+        return self._origins[piece] + index - self._starts[piece]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original ``(start, end)`` of the normalised ``text[start:end]``: what it was read from."""
+        while start < end and start in self._inserted:
+            start += 1
+        while end > start and end - 1 in self._inserted:
+            end -= 1
+        if end <= start:
+            position = self.original_offset(start)
+            return position, position
+        return self.original_offset(start), self.original_offset(end - 1) + 1
+
+    def written(self, start: int, end: int) -> str:
+        """The original characters behind ``text[start:end]``, noise and inserted breaks left out."""
+        pieces = []
+        for index in range(start, end):
+            if index not in self._inserted:
+                pieces.append(self.original[self.original_offset(index)])
+        return "".join(pieces)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+def normalise(original: str) -> NormalText:
+    """Fold, drop noise and recover line breaks; see the module's docstring."""
+    folded = fold(original)
+    kept, starts, origins = _delete_noise(folded)
+    text, starts, origins, inserted = _insert_breaks(kept, starts, origins)
+    return NormalText(text, original, tuple(starts), tuple(origins), frozenset(inserted))
+
+
+def fold(text: str) -> str:
+    """Traditional → simplified and full-width → ASCII, character for character (same length).
+
+    >>> fold("牽頭單位：縣生態環境局，２０２４年，乾縣")
+    '牵头单位：县生态环境局，2024年，乾县'
+    """
+    return text.translate(_fold_table())
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    converter = opencc.OpenCC("t2s")
+    table = {ord(wide): narrow for wide, narrow in _FULL_WIDTH.items()}
+    for low, high in _CJK_BLOCKS:
+        chars = [chr(code) for code in range(low, high)]
+        converted = converter.convert("\n".join(chars)).split("\n")
+        for char, simple in zip(chars, converted, strict=True):
+            if simple != char and len(simple) == 1 and char not in _KEEP:
+                table[ord(char)] = simple
+    return table
+
+
+def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
+    deletions = [match.span() for match in _NOISE.finditer(folded) if match.end() > match.start()]
+    deletions += _spaces_in_codes(folded)
+    deletions.sort()
+    pieces, starts, origins, position, length = [], [], [], 0, 0
+    for start, end in deletions:
+        if start < position:
+            start = position
+        if start >= end:
+            continue
+        if start > position:
+            starts.append(length)
+            origins.append(position)
+            pieces.append(folded[position:start])
+            length += start - position
+        position = end
+    if position < len(folded) or not starts:
+        starts.append(length)
+        origins.append(position)
+        pieces.append(folded[position:])
+    return "".join(pieces), starts, origins
+
+
+def _spaces_in_codes(folded: str) -> list[tuple[int, int]]:
+    """The spaces of ``P M 2 . 5`` or ``V O Cs``: letters and digits spaced one by one, as PDF copies have them."""
+    spans = []
+    for match in _SPACED_CODE.finditer(folded):
+        for space in re.finditer(r"[ \u3000]+", match.group(0)):
+            spans.append((match.start() + space.start(), match.start() + space.end()))
+    return spans
+
+
+def _insert_breaks(text: str, starts: list[int], origins: list[int]) -> tuple[str, list[int], list[int], list[int]]:
+    positions = sorted({m.start() for m in _BREAK_BEFORE.finditer(text)}
+                       | {m.start() for m in _BREAK_BEFORE_ZH_PAREN.finditer(text)}
+                       | _after_deleted_pages(starts, origins, text))
+    positions = [p for p in positions if 0 < p < len(text) and text[p - 1] != "\n"]
+    if not positions:
+        return text, starts, origins, []
+    at = _Mapper(starts, origins)
+    insert_at = set(positions)
+    new_starts, new_origins, inserted, shift = [], [], [], 0
+    for old in sorted(set(starts) | insert_at):
+        if old in insert_at:
+            inserted.append(old + shift)
+            new_starts.append(old + shift)
+            new_origins.append(at(old))
+            shift += 1
+        new_starts.append(old + shift)
+        new_origins.append(at(old))
+    pieces, previous = [], 0
+    for position in positions:
+        pieces += [text[previous:position], "\n"]
+        previous = position
+    pieces.append(text[previous:])
+    return "".join(pieces), new_starts, new_origins, inserted
+
+
+def _after_deleted_pages(starts: list[int], origins: list[int], text: str) -> set[int]:
+    """Where a deleted page number stood, if a heading number follows it."""
+    found = set()
+    for index in range(1, len(starts)):
+        gap = origins[index] - (origins[index - 1] + starts[index] - starts[index - 1])
+        if gap > 0 and re.match(_HEADING_MARK, text[starts[index]:starts[index] + 8]):
+            found.add(starts[index])
+    return found
+
+
+class _Mapper:
+    def __init__(self, starts: list[int], origins: list[int]) -> None:
+        self.starts, self.origins = starts, origins
+
+    def __call__(self, index: int) -> int:
+        piece = bisect_right(self.starts, index) - 1
+        return self.origins[piece] + index - self.starts[piece]
