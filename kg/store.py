@@ -85,6 +85,8 @@ Remote writes are *not* atomic in the database sense; see
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import json
 import logging
 import os
@@ -466,13 +468,13 @@ def _quads_by_graph(source: str | os.PathLike[str], graphs: Collection[str]) -> 
     """
     found: dict[str, list[ox.Quad]] = {iri: [] for iri in graphs}
     try:
-        for quad in ox.parse(path=source, format=ox.RdfFormat.N_QUADS):
+        for quad in _parse_nquads(source):
             name = quad.graph_name
             quads = found.get(name.value) if isinstance(name, ox.NamedNode) else None
             if quads is None:
                 raise InputError(f"{source} holds a quad outside the graphs to replace: {quad}")
             quads.append(quad)
-    except (SyntaxError, OSError) as exc:
+    except (SyntaxError, OSError, MemoryError) as exc:
         raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
     return found
 
@@ -481,6 +483,134 @@ def _graphs_of_nquads(source: str | os.PathLike[str], graphs: Collection[str]) -
     convert = _FromOx()
     return {iri: _graph_of((quad.triple for quad in quads), convert)
             for iri, quads in _quads_by_graph(source, graphs).items()}
+
+
+# --------------------------------------------------------------------------- N-Quads files with long lines
+
+#: pyoxigraph reads a file (or a stream) through a buffer of at most 16 MiB, so an N-Quads line longer than
+#: that (a plan's full text over ~16 MB, ``docs/ingest.md``) cannot be parsed from one; from bytes in memory
+#: its bulk loader takes any length. Lines from this length on are set aside and loaded one by one.
+LONG_LINE = 8 * 1024 * 1024
+_SCAN_BLOCK = 64 * 1024 * 1024
+
+
+def _has_long_line(source: str | os.PathLike[str]) -> bool:
+    """Whether the file holds a line of :data:`LONG_LINE` bytes or more (one read, in blocks)."""
+    if os.path.getsize(source) < LONG_LINE:
+        return False
+    with open(source, "rb") as file:
+        tail = b""
+        while block := file.read(_SCAN_BLOCK):
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop()
+            if len(tail) >= LONG_LINE or max(map(len, lines), default=0) >= LONG_LINE:
+                return True
+    return False
+
+
+class _ShortLines(io.RawIOBase):
+    """A file without its lines of :data:`LONG_LINE` bytes or more, whose offsets it records in :attr:`long`
+    as it passes them (see :func:`_long_lines`)."""
+
+    def __init__(self, source: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self._file = open(source, "rb")  # noqa: SIM115 - closed by close()
+        self._offset = 0  # of the first byte of _pending in the file
+        self._pending = b""  # an incomplete line
+        self._ready = bytearray()
+        self._skipping = False
+        self.long: list[int] = []
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._ready:
+            block = self._file.read(1024 * 1024)
+            if not block:
+                if self._pending and not self._skipping:
+                    self._ready += self._pending
+                self._pending = b""
+                break
+            self._take(block)
+        size = min(len(buffer), len(self._ready))
+        buffer[:size] = self._ready[:size]
+        del self._ready[:size]
+        return size
+
+    def _take(self, block: bytes) -> None:
+        if self._skipping:
+            end = block.find(b"\n")
+            if end < 0:
+                self._offset += len(block)
+                return
+            self._skipping = False
+            self._offset += end + 1
+            block = block[end + 1:]
+        data = self._pending + block
+        end = data.rfind(b"\n")
+        if end >= 0:
+            lines, self._pending = data[:end + 1], data[end + 1:]
+            if len(lines) >= LONG_LINE:  # a long line may be among them (else one block of lines is shorter)
+                start = 0
+                for line in lines.split(b"\n")[:-1]:
+                    if len(line) + 1 >= LONG_LINE:
+                        self.long.append(self._offset + start)
+                    else:
+                        self._ready += line + b"\n"
+                    start += len(line) + 1
+            else:
+                self._ready += lines
+            self._offset += end + 1
+        else:
+            self._pending = data
+        if len(self._pending) >= LONG_LINE:
+            self.long.append(self._offset)
+            self._offset += len(self._pending)
+            self._pending = b""
+            self._skipping = True
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _long_lines(source: str | os.PathLike[str], offsets: list[int]) -> Iterator[bytes]:
+    """The lines that start at ``offsets`` in the file, one at a time."""
+    with open(source, "rb") as file:
+        for offset in offsets:
+            file.seek(offset)
+            yield file.readline()
+
+
+def _bulk_load_nquads(db: ox.Store, source: str | os.PathLike[str], *, lenient: bool = False) -> None:
+    """pyoxigraph's bulk load of an N-Quads file, whatever the length of its lines (:data:`LONG_LINE`).
+
+    A long line's blank nodes are not shared with other lines (the bulk loader names them anew per call);
+    airkg's long lines are literals of IRI subjects.
+    """
+    if not _has_long_line(source):
+        db.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS, lenient=lenient)
+        return
+    short = _ShortLines(source)
+    with short:
+        db.bulk_load(input=io.BufferedReader(short, 1024 * 1024), format=ox.RdfFormat.N_QUADS, lenient=lenient)
+    for line in _long_lines(source, short.long):
+        db.bulk_load(input=line, format=ox.RdfFormat.N_QUADS, lenient=lenient)
+
+
+def _parse_nquads(source: str | os.PathLike[str]) -> Iterator[ox.Quad]:
+    """The quads of an N-Quads file, whatever the length of its lines (as :func:`_bulk_load_nquads`)."""
+    if not _has_long_line(source):
+        yield from ox.parse(path=source, format=ox.RdfFormat.N_QUADS)
+        return
+    short = _ShortLines(source)
+    with short:
+        yield from ox.parse(input=io.BufferedReader(short, 1024 * 1024), format=ox.RdfFormat.N_QUADS)
+    for line in _long_lines(source, short.long):
+        scratch = ox.Store()
+        scratch.bulk_load(input=line, format=ox.RdfFormat.N_QUADS)
+        yield from scratch.quads_for_pattern(None, None, None, None)
 
 
 def _ntriples(iri: str, graph: Graph) -> bytes:
@@ -1006,7 +1136,7 @@ class OxigraphStore(Store):
             else:
                 self._store = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as exc:
-            raise StoreError(f"cannot open the store in {self.path}: {exc}") from exc
+            raise StoreError(_open_error(self.path, exc)) from None
         if self.read_only and (self.path / BULK_JOURNAL).is_dir():  # type: ignore[operator]
             raise StoreError(f"{self.path} holds a bulk load that was interrupted; open it for writing once "
                              "(e.g. `airkg ingest` or `airkg serve`) to roll it back")
@@ -1120,30 +1250,58 @@ class OxigraphStore(Store):
 
         The bulk loader has no transaction, so a journal makes it all or nothing: the graphs that
         exist are copied to it and dropped, then the file is loaded and the journal deleted. If
-        loading fails (a syntax error, a quad outside ``graphs``, a disk error), whatever was loaded
-        is removed and the copies are put back at once; after a crash, the next writable open does
-        the same (:meth:`_roll_back_interrupted_bulk_load`).
+        loading fails (a syntax error, a quad outside ``graphs``, a full disk or any other error),
+        whatever was loaded is removed and the copies are put back at once; after a crash, the next
+        writable open does the same (:meth:`_roll_back_interrupted_bulk_load`). Before anything is
+        written, the free space is checked against what the load needs (:func:`_space_needed`).
         """
         names = [ox.NamedNode(iri) for iri in iris]
         with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch, self._writing():
             before = {name.value for name in self._db.named_graphs() if isinstance(name, ox.NamedNode)}
-            journal = self._write_journal(iris, before, Path(scratch))
+            self._check_space(source)
+            try:
+                journal = self._write_journal(iris, before, Path(scratch))
+            except OSError as exc:
+                raise StoreError(f"writing the bulk load's journal in {self.path or scratch} failed "
+                                 f"({_os_reason(exc)}); nothing was changed") from None
             try:
                 existing = [name for name in names if name.value in before]
                 if existing:
                     self._db.update(" ;\n".join(f"DROP SILENT GRAPH <{name.value}>" for name in existing))
-                self._db.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS, lenient=lenient)
+                _bulk_load_nquads(self._db, source, lenient=lenient)
                 self._check_bulk_loaded(set(iris), before)
                 self._db.flush()
-            except (AirkgError, SyntaxError, OSError) as exc:
-                self._undo_bulk_load(names, before, journal / "before.nq")
+            except Exception as exc:  # noqa: BLE001 - whatever it was (even MemoryError), the load is undone
+                try:
+                    self._undo_bulk_load(names, before, journal / "before.nq")
+                    self._db.flush()
+                except Exception as undo:  # noqa: BLE001
+                    log.error("undoing the bulk load into %s failed: %r (after %r)", self.path, undo, exc)
+                    raise StoreError(
+                        f"loading into {self.path or 'the store'} failed ({_reason(exc)}) and putting it back failed "
+                        f"too ({_reason(undo)}); it is rolled back from its journal when next opened for writing"
+                    ) from None
                 shutil.rmtree(journal, ignore_errors=True)
                 if isinstance(exc, AirkgError):
                     raise
                 if isinstance(exc, SyntaxError):
-                    raise InputError(f"{source} could not be read as N-Quads: {exc}") from exc
-                raise StoreError(f"bulk loading into {self!r} failed: {exc}") from exc
+                    raise InputError(f"{source} could not be read as N-Quads: {exc}") from None
+                raise StoreError(f"loading into {self.path or 'the store'} failed ({_reason(exc)}); "
+                                 "nothing was changed") from None
             shutil.rmtree(journal, ignore_errors=True)
+
+    def _check_space(self, source: str | os.PathLike[str]) -> None:
+        """Refuse a load the store's disk has not room for (see :func:`_space_needed`); nothing is written."""
+        if self.path is None:
+            return
+        try:
+            free = shutil.disk_usage(self.path).free
+            needed = _space_needed(os.path.getsize(source))
+        except OSError:
+            return
+        if free < needed:
+            raise StoreError(f"not enough disk space for the load in {self.path}: about {needed / 1_048_576:.0f} MB "
+                             f"needed, {free / 1_048_576:.0f} MB free; nothing was changed")
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -1160,10 +1318,14 @@ class OxigraphStore(Store):
         final = (self.path / BULK_JOURNAL) if self.path else scratch / BULK_JOURNAL
         building = final.with_name(final.name + ".new")
         shutil.rmtree(building, ignore_errors=True)
-        building.mkdir()
-        self._copy_graphs([ox.NamedNode(iri) for iri in iris if iri in before], building / "before.nq")
-        (building / "graphs.json").write_text(json.dumps({"replaced": iris, "before": sorted(before)}))
-        building.rename(final)
+        try:
+            building.mkdir()
+            self._copy_graphs([ox.NamedNode(iri) for iri in iris if iri in before], building / "before.nq")
+            (building / "graphs.json").write_text(json.dumps({"replaced": iris, "before": sorted(before)}))
+            building.rename(final)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         return final
 
     def _roll_back_interrupted_bulk_load(self) -> None:
@@ -1174,13 +1336,18 @@ class OxigraphStore(Store):
         shutil.rmtree(journal.with_name(journal.name + ".new"), ignore_errors=True)  # crashed before loading
         if not journal.is_dir():
             return
-        graphs = json.loads((journal / "graphs.json").read_text())
-        log.warning("%s: rolling back a bulk load that was interrupted (%d graphs)", self.path,
-                    len(graphs["replaced"]))
-        self._undo_bulk_load([ox.NamedNode(iri) for iri in graphs["replaced"]], set(graphs["before"]),
-                             journal / "before.nq")
-        self._db.flush()
-        shutil.rmtree(journal)
+        try:
+            graphs = json.loads((journal / "graphs.json").read_text())
+            log.warning("%s: rolling back a bulk load that was interrupted (%d graphs)", self.path,
+                        len(graphs["replaced"]))
+            self._undo_bulk_load([ox.NamedNode(iri) for iri in graphs["replaced"]], set(graphs["before"]),
+                                 journal / "before.nq")
+            self._db.flush()
+            shutil.rmtree(journal)
+        except Exception as exc:  # noqa: BLE001 - a full disk, a damaged journal: one line, the journal kept
+            self._store = None
+            raise StoreError(f"{self.path} holds a bulk load that was interrupted, and rolling it back failed "
+                             f"({_reason(exc)}); fix that and open it for writing again") from None
 
     def _copy_graphs(self, names: list[ox.NamedNode], target: Path) -> None:
         with target.open("wb") as out:
@@ -1199,7 +1366,7 @@ class OxigraphStore(Store):
             self._db.remove_graph(name)
         self._db.clear_graph(ox.DefaultGraph())
         if backup.exists() and backup.stat().st_size:
-            self._db.bulk_load(path=str(backup), format=ox.RdfFormat.N_QUADS)
+            _bulk_load_nquads(self._db, backup)
 
     def remove_graph(self, iri: str) -> bool:
         name = ox.NamedNode(self._check_graph_iri(iri))
@@ -1317,6 +1484,61 @@ class OxigraphStore(Store):
                 store.flush()
             except OSError as exc:  # pragma: no cover - disk trouble on close
                 log.warning("flushing %s failed: %s", self.path, exc)
+
+
+#: Disk space a bulk load may take, per byte of N-Quads loaded: RocksDB writes each quad in several
+#: indexes before compaction (measured ~1.6x for airkg's plans; ``docs/ingest.md``), plus a margin.
+SPACE_PER_NQUADS_BYTE = 3.0
+SPACE_MARGIN = 32 * 1024 * 1024
+
+
+def _space_needed(nquads_bytes: int) -> int:
+    return int(nquads_bytes * SPACE_PER_NQUADS_BYTE) + SPACE_MARGIN
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OS error in a few words: 'the disk is full (No space left on device)', else its message."""
+    text = str(exc)
+    if exc.errno == errno.ENOSPC or "No space left" in text:
+        return "the disk is full: No space left on device"
+    if exc.errno == errno.EDQUOT or "quota exceeded" in text.lower():
+        return "the disk quota is exceeded"
+    return " ".join((exc.strerror or text).split())[:200]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return _os_reason(exc)
+    if isinstance(exc, AirkgError):
+        return exc.detail
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+
+
+def _open_error(path: Path | None, exc: OSError) -> str:
+    """One line on why RocksDB would not open ``path``: held by another writer (which process, when the
+    kernel's lock table says), or the OS's reason."""
+    text = str(exc)
+    if "lock" in text.lower() and path is not None:
+        holder = _lock_holder(path / "LOCK")
+        who = (f"pid {holder}" if holder is not None and holder != os.getpid()
+               else f"this process, pid {holder}" if holder is not None else "pid unknown")
+        return (f"the store at {path} is being written by another process ({who}?); stop it or open the store "
+                "read-only (airkg query, airkg sparql)")
+    return f"cannot open the store in {path}: {_os_reason(exc)}"
+
+
+def _lock_holder(lock_file: Path) -> int | None:
+    """The process holding a POSIX lock on ``lock_file``, from /proc/locks (Linux); None if not known."""
+    try:
+        inode = lock_file.stat().st_ino
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            for line in locks:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] in ("POSIX", "OFDLCK", "FLOCK") and fields[5].endswith(f":{inode}"):
+                    return int(fields[4]) if fields[4].isdigit() and fields[4] != "-1" else None
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 # --------------------------------------------------------------------------- SPARQL endpoint
