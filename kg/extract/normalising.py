@@ -9,9 +9,9 @@ Every later stage reads the normalised text; every span it finds is mapped back,
 2. **Deleting noise**: ``[bookmark: …]`` markup, page numbers a PDF or web copy left in the text
    (``— 3 —``, ``- 12 -``, ``第 3 页 共 9 页``), and spaces inside numbers and dates
    (``2025 年底前``, ``P M 2 . 5``).
-3. **Recovering line breaks** before heading numbers that follow a sentence end on the same line
-   (``…专项整治。1、组织摸底排查。``), before ``牵头单位：`` style labels, and after deleted page
-   numbers. Whether such a number really opens a heading is for the segmenter to decide.
+3. **Recovering line breaks** before heading numbers inside a line that chain with the numbers before
+   them (:func:`~kg.extract.numbering.chained`: ``…专项整治。1、组织摸底排查。2、…``), and before
+   ``牵头单位：`` style labels.
 
 >>> normal = normalise("一、總體要求。二、重點任務 2025 年底前完成")
 >>> normal.text
@@ -31,6 +31,8 @@ from functools import cache
 
 import opencc
 
+from kg.extract.numbering import chained, find_markers
+
 # Standard simplified characters that OpenCC's character table would still turn into another (乾县 → 干县).
 _KEEP = frozenset("乾")
 _FULL_WIDTH = {chr(code): chr(code - 0xFEE0) for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
@@ -39,7 +41,7 @@ _CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 _MARKUP = r"\[bookmark:[^\]\n]*\]"
 _PAGE_NUMBER = (
-    r"[—－\-–]{1,2}[ \u3000]*\d{1,4}[ \u3000]*[—－\-–]{1,2}(?![\d年月日])"
+    r"[—－\-–]{1,2}[ \u3000]*\d{1,4}[ \u3000]*[—－\-–]{1,2}(?=\d{1,3}[、．.]|[^\d年月日]|$)"
     r"|第[ \u3000]*\d{1,4}[ \u3000]*页(?:[ \u3000]*[共/／][ \u3000]*\d{1,4}[ \u3000]*页?)?"
 )
 _SPACE = r"[ \u00a0\u3000]+"
@@ -51,16 +53,23 @@ _NUMBER_SPACE = (
 _NOISE = re.compile(rf"(?P<markup>{_MARKUP})|(?P<page>(?<![\d年月日]){_PAGE_NUMBER})|{_NUMBER_SPACE}")
 _SPACED_CODE = re.compile(r"(?<![A-Za-z])[A-Za-z](?:[ \u3000]+[A-Za-z\d.](?![A-Za-z]))+")
 
-_ZH = "[一二三四五六七八九十]{1,3}"
-_HEADING_MARK = (
-    rf"{_ZH}、|[（(]{_ZH}[）)]|第{_ZH}[章条节]|\d{{1,3}}[、．.](?![\d.．])|[（(]\d{{1,3}}[）)]|[①-⑳]"
-)
-_LABEL = r"(?:责任领导|牵头(?:单位|部门)|责任(?:单位|部门)|配合(?:单位|部门)|主责单位|协办单位|协助单位|参与单位|完成时限|完成时间|时间节点)[：:]"
-# A heading or label that follows a sentence end, a closing bracket or a gap of spaces on the same line.
-_BREAK_BEFORE = re.compile(
-    rf"(?:(?<=[。；;！？!?])|(?<=[。；;！？!?][”’」』）)])|(?<=[）)〕】])|(?<=[ \u3000]{{2}}))[ \u3000]*(?={_HEADING_MARK}|{_LABEL})"
-)
-_BREAK_BEFORE_ZH_PAREN = re.compile(rf"(?<=[\u4e00-\u9fff])(?=[（(]{_ZH}[）)][\u4e00-\u9fff]{{2}})")
+_LABEL_WORDS = (r"(?:责任领导|完成时限|完成时间|时间节点|(?:牵头|责任|配合|主责|协办|协助|参与|落实)(?:单位|部门)"
+                r"(?:（[^）\n]{0,6}）)?)[：:]")
+_PLAN_WORD = r"(?:方案|计划|意见|措施|细则|办法|要点)"
+_ISSUER_END = r"(?:办公室|办公厅|人民政府|委员会|指挥部|领导小组|[局厅部委])"
+_DOC_NUMBER = r"[\u4e00-\u9fff]{2,8}〔\d{4}〕\d{1,4}号"
+_DATE = r"\d{4}年\d{1,2}月\d{1,2}日"
+# Where a document's structure puts a line break that a copy may have lost: before group ``at``.
+_STRUCTURE_BREAKS = [re.compile(rule) for rule in (
+    rf"[^\n（(](?P<at>)[ \u3000]*{_LABEL_WORDS}",  # 牵头单位：… lines
+    r"[^\n](?P<at>)序号\t",  # a table's header row
+    rf"[^\n（(《]{_PLAN_WORD}(?P<at>)(?:为(?:深入|进一步|全面|切实|持续|加快|有效|推动|坚决|打好|了)|根据|按照|依据)",
+    rf"的通知(?P<at>){_DOC_NUMBER}",  # notice title | 文号
+    rf"{_DOC_NUMBER}(?P<at>)[\u4e00-\u9fff《]",  # 文号 | addressees
+    rf"{_ISSUER_END}(?P<at>){_DATE}[\u4e00-\u9fff]",  # signature | date
+    rf"{_ISSUER_END}{_DATE}(?P<at>)[\u4e00-\u9fff]",  # date | what follows
+    r"[\u4e00-\u9fff]：(?P<at>)《",  # addressees | 《…》已经…同意
+)]
 
 
 @dataclass(frozen=True)
@@ -172,9 +181,8 @@ def _spaces_in_codes(folded: str) -> list[tuple[int, int]]:
 
 
 def _insert_breaks(text: str, starts: list[int], origins: list[int]) -> tuple[str, list[int], list[int], list[int]]:
-    positions = sorted({m.start() for m in _BREAK_BEFORE.finditer(text)}
-                       | {m.start() for m in _BREAK_BEFORE_ZH_PAREN.finditer(text)}
-                       | _after_deleted_pages(starts, origins, text))
+    positions = sorted({marker.start for marker in chained(find_markers(text))}
+                       | {found.start("at") for rule in _STRUCTURE_BREAKS for found in rule.finditer(text)})
     positions = [p for p in positions if 0 < p < len(text) and text[p - 1] != "\n"]
     if not positions:
         return text, starts, origins, []
@@ -195,16 +203,6 @@ def _insert_breaks(text: str, starts: list[int], origins: list[int]) -> tuple[st
         previous = position
     pieces.append(text[previous:])
     return "".join(pieces), new_starts, new_origins, inserted
-
-
-def _after_deleted_pages(starts: list[int], origins: list[int], text: str) -> set[int]:
-    """Where a deleted page number stood, if a heading number follows it."""
-    found = set()
-    for index in range(1, len(starts)):
-        gap = origins[index] - (origins[index - 1] + starts[index] - starts[index - 1])
-        if gap > 0 and re.match(_HEADING_MARK, text[starts[index]:starts[index] + 8]):
-            found.add(starts[index])
-    return found
 
 
 class _Mapper:

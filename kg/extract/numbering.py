@@ -86,3 +86,88 @@ def match_heading(line: str) -> HeadingMatch | None:
 def _looks_like_quantity(rest: str) -> bool:
     """'35蒸吨' or '5万吨' after '1、' are not headings; a heading's text starts with a word."""
     return bool(re.match(r"[\d%％]", rest))
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A heading number found anywhere in a text, before deciding whether it opens a heading."""
+
+    start: int
+    style: str
+    number: int
+    strong: bool
+    """At a line start, or after a sentence end: taken as a heading unless its chain says otherwise."""
+
+
+_ANYWHERE = re.compile(
+    rf"(?P<zh_dun>(?<![一二三四五六七八九十百零〇两])(?P<n1>{_ZH})、)"
+    rf"|(?P<zh_paren>(?<!第)[（(](?P<n2>{_ZH})[）)])"
+    rf"|(?P<chapter>第(?P<n3>{_ZH}|\d+)章)"
+    rf"|(?P<article>第(?P<n4>{_ZH}|\d+)条)"
+    r"|(?P<arabic_dot>(?<![\d.．A-Za-z])(?P<n5>\d{1,3})[.．、](?![\d.．%％]))"
+    r"|(?P<arabic_paren>(?<!第)[（(](?P<n6>\d{1,3})[）)])"
+    rf"|(?P<circled>[{_CIRCLED}])"
+    r"|(?P<table_row>(?<![\d.])(?P<n7>\d{1,3})\t)"
+)
+_SENTENCE_END = "。；;！？!?：:"
+_CLOSERS = "”’」』）)〕】"
+_CITED_ARTICLE = re.compile(r"[规的所中之款项]")
+
+
+def find_markers(text: str) -> list[Marker]:
+    """Every heading number in ``text`` that a chain could use, line starts and inline alike."""
+    markers = []
+    for found in _ANYWHERE.finditer(text):
+        style = found.lastgroup if found.lastgroup in STYLE_RANK else _style_of(found)
+        numeral = next(value for key, value in found.groupdict().items() if key.startswith("n") and value) \
+            if style != "circled" else found.group(0)
+        if style != "table_row" and not _heading_text_follows(text, found.end()):
+            continue
+        if style in ("chapter", "article") and _CITED_ARTICLE.match(text, found.end()):
+            continue
+        markers.append(Marker(found.start(), style, chinese_to_int(numeral), _strong(text, found.start())))
+    return markers
+
+
+def _style_of(found: re.Match[str]) -> str:
+    return next(name for name in STYLE_RANK if found.group(name) is not None)
+
+
+def _heading_text_follows(text: str, end: int) -> bool:
+    rest = text[end:end + 2].lstrip(" \u3000")
+    return bool(rest) and not re.match(r"[\d%％、，。；）)]", rest)
+
+
+def _strong(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start].rstrip(" \u3000\t")
+    if not before or before.endswith("\n") or start == 0:
+        return True
+    return before[-1] in _SENTENCE_END or (before[-1] in _CLOSERS and len(before) > 1 and before[-2] in _SENTENCE_END)
+
+
+def chained(markers: list[Marker]) -> list[Marker]:
+    """The markers that open headings: strong ones, and weak (inline) ones that continue a chain.
+
+    A weak marker is kept when its number follows the last kept number of its style (n after n - 1), or
+    when it is 1 and a marker of an outer style was kept after the last one of its own style: a list that
+    starts under a new heading. (A cited article, 第三条规定, is not a marker at all.)
+    """
+    kept: list[Marker] = []
+    last: dict[str, tuple[int, int]] = {}
+    for marker in markers:
+        if not marker.strong and not _continues(marker, last, kept):
+            continue
+        kept.append(marker)
+        last[marker.style] = (marker.number, len(kept) - 1)
+    return kept
+
+
+def _continues(marker: Marker, last: dict[str, tuple[int, int]], kept: list[Marker]) -> bool:
+    previous = last.get(marker.style)
+    if previous is not None and previous[0] + 1 == marker.number:
+        return True
+    if marker.number != 1:
+        return False
+    since = kept[previous[1] + 1:] if previous is not None else kept
+    rank = STYLE_RANK[marker.style]
+    return any(STYLE_RANK[other.style] < rank for other in since) or (previous is None and not kept)
