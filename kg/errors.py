@@ -59,6 +59,33 @@ class QueryTooLarge(InputError):
     title = "Result too large"
 
 
+class QueryTooComplex(QuerySyntaxError):
+    """A query nested too deeply, or holding too many operators, to be parsed safely."""
+
+    title = "Query too complex"
+
+
+class QueryTextTooLong(InputError):
+    """A query text longer than the configured limit (checked before it is parsed)."""
+
+    status = 413
+    title = "Query too long"
+
+
+class QueryStopped(InputError):
+    """The process running a query died (out of memory, a crash of the engine) or was killed."""
+
+    status = 503
+    title = "Query stopped"
+
+
+class ServerBusy(AirkgError):
+    """Every query worker is busy and the queue of waiting queries is full."""
+
+    status = 503
+    title = "Too many queries"
+
+
 class NotFound(AirkgError):
     """An id names nothing in the graph."""
 
