@@ -79,7 +79,8 @@ class Leader(BaseModel):
 
 
 class Deadline(BaseModel):
-    date: dt.date | None = Field(description="None only for kind 'ongoing' (长期坚持).")
+    date: dt.date | None = Field(description="None for kind 'ongoing' (长期坚持), and for relative words (9月底前) "
+                                               "in a plan whose year is unknown (see ``note``).")
     end: dt.date | None = Field(None, description="Last day of a 'during' span.")
     kind: DeadlineKind
     text: str

@@ -146,6 +146,10 @@ _RULES: list[_Rule] = [
 ]
 
 
+_ABSOLUTE = (_ongoing, _year_span, _five_year_plan)
+_ANY_LEAP_YEAR = 2000
+
+
 def find_deadlines(text: str, plan_year: int | None, offset: int = 0) -> list[Deadline]:
     """Deadlines in ``text`` (a measure), in order; ``offset`` is where ``text`` starts in the document."""
     taken = _masked_positions(text)
@@ -178,12 +182,13 @@ def _masked_positions(text: str) -> bytearray:
 def _build(text: str, start: int, end: int, rule: _Rule, match: re.Match[str],
            plan_year: int | None, offset: int) -> Deadline | None:
     year = _year_in_sentence(text, start) or plan_year
-    if year is None and not match.groupdict().get("year") and rule.build is not _ongoing:
-        return None
+    unresolved = year is None and not match.groupdict().get("year") and rule.build not in _ABSOLUTE
     try:
-        kind, date, end_date, note = rule.build(match, year or 0)
+        kind, date, end_date, note = rule.build(match, year or _ANY_LEAP_YEAR)
     except ValueError:  # 2月30日, 13月: not a date
         return None
+    if unresolved:  # 9月底前 in a plan that names no year: the words are kept, the date is not guessed
+        date, end_date, note = None, None, "no year: the plan names none, so the date is left unresolved"
     span = Span(start=offset + start, end=offset + end, text=text[start:end])
     return Deadline(date=date, end=end_date, kind=kind, text=span.text, note=note, span=span)
 

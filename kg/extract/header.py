@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ _DATE_LINE = re.compile(r"^[\s　]*(\d{4})年(\d{1,2})月(\d{1,2})日[\s　]*$")
 _ISSUER = re.compile(r"(人民政府(办公室|办公厅)?|国务院(办公厅)?|委员会|办公室|办公厅|[局厅部委]|总局|总署|指挥部|领导小组)$")
 _PERIOD = re.compile(r"(\d{4})\s*[—–\-－~至到]\s*(\d{4})\s*年")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
+_DATED_DEADLINE = re.compile(r"(?<![\d〔])(20\d\d)年\d{1,2}月(?:\d{1,2}日)?(?:底|中旬|上旬|下旬)?(?:前|起)")
 _NATIONAL = re.compile(r"^(国务院|国家|全国|中共中央)|^[\u4e00-\u9fff]{2,10}(部|总局|总署)$")
 
 
@@ -47,7 +49,7 @@ def read_header(text: str, outline: Outline, fallback_title: str) -> PlanHeader:
         doc_number=_doc_number(lines),
         issued=issued,
         issuer=issuer,
-        year=_plan_year(title, issued, period),
+        year=_plan_year(title, issued, period, text),
         period_start=int(period.group(1)) if period else None,
         period_end=int(period.group(2)) if period else None,
         region=region,
@@ -98,7 +100,7 @@ def _signature(lines: list[Line], date_index: int) -> str | None:
     return block[0] if block else None
 
 
-def _plan_year(title: str, issued: dt.date | None, period: re.Match[str] | None) -> int | None:
+def _plan_year(title: str, issued: dt.date | None, period: re.Match[str] | None, text: str) -> int | None:
     years = {int(y) for y in _YEAR.findall(title)} if not period else set()
     if len(years) == 1:
         return years.pop()
@@ -106,7 +108,16 @@ def _plan_year(title: str, issued: dt.date | None, period: re.Match[str] | None)
         return issued.year
     if period:
         return int(period.group(1))
-    return None
+    return _body_year(text)
+
+
+def _body_year(text: str) -> int | None:
+    """The year most of the body's dated deadlines (2023年10月底前) fall in, when the title and the date say none."""
+    years = Counter(int(found.group(1)) for found in _DATED_DEADLINE.finditer(text))
+    if not years:
+        return None
+    (year, count), total = years.most_common(1)[0], sum(years.values())
+    return year if count * 2 > total else None
 
 
 def _plan_region(text: str, title: str, issuer: str | None, outline: Outline) -> RegionRef | None:

@@ -66,8 +66,11 @@ _STRUCTURE_BREAKS = [re.compile(rule) for rule in (
     rf"[^\n（(《]{_PLAN_WORD}(?P<at>)(?:为(?:深入|进一步|全面|切实|持续|加快|有效|推动|坚决|打好|了)|根据|按照|依据)",
     rf"的通知(?P<at>){_DOC_NUMBER}",  # notice title | 文号
     rf"{_DOC_NUMBER}(?P<at>)[\u4e00-\u9fff《]",  # 文号 | addressees
-    rf"{_ISSUER_END}(?P<at>){_DATE}[\u4e00-\u9fff]",  # signature | date
-    rf"{_ISSUER_END}{_DATE}(?P<at>)[\u4e00-\u9fff]",  # date | what follows
+    rf"{_ISSUER_END}[ \u3000]*(?P<at>){_DATE}[ \u3000]*[\u4e00-\u9fff（(]",  # signature | date
+    rf"{_ISSUER_END}[ \u3000]*{_DATE}[ \u3000]*(?P<at>)[\u4e00-\u9fff（(]",  # date | what follows
+    rf"[。！](?P<at>)[ \u3000]*[^。；，\n]{{2,24}}{_ISSUER_END}[ \u3000]*{_DATE}",  # … | signature
+    r"[（(]此件公开发布[）)](?P<at>)[^\n]",
+    r"[。；](?P<at>)[^。；\n]{2,40}关于印发",  # … | a notice's title
     r"[\u4e00-\u9fff]：(?P<at>)《",  # addressees | 《…》已经…同意
 )]
 

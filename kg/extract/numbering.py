@@ -121,7 +121,7 @@ def find_markers(text: str) -> list[Marker]:
         style = found.lastgroup if found.lastgroup in STYLE_RANK else _style_of(found)
         numeral = next(value for key, value in found.groupdict().items() if key.startswith("n") and value) \
             if style != "circled" else found.group(0)
-        if style != "table_row" and not _heading_text_follows(text, found.end()):
+        if style not in ("table_row", "chapter", "article") and not _heading_text_follows(text, found.end()):
             continue
         if style in ("chapter", "article") and _CITED_ARTICLE.match(text, found.end()):
             continue
@@ -150,16 +150,26 @@ def chained(markers: list[Marker]) -> list[Marker]:
 
     A weak marker is kept when its number follows the last kept number of its style (n after n - 1), or
     when it is 1 and a marker of an outer style was kept after the last one of its own style: a list that
-    starts under a new heading. (A cited article, 第三条规定, is not a marker at all.)
+    starts under a new heading; or when it skips one number and its first child follows at once
+    (二、 … 四、保障措施（一）). A cited article (第三条规定) is not a marker at all.
     """
     kept: list[Marker] = []
     last: dict[str, tuple[int, int]] = {}
-    for marker in markers:
-        if not marker.strong and not _continues(marker, last, kept):
+    for index, marker in enumerate(markers):
+        following = markers[index + 1] if index + 1 < len(markers) else None
+        if not marker.strong and not _continues(marker, last, kept) and not _skips_one(marker, last, following):
             continue
         kept.append(marker)
         last[marker.style] = (marker.number, len(kept) - 1)
     return kept
+
+
+def _skips_one(marker: Marker, last: dict[str, tuple[int, int]], following: Marker | None) -> bool:
+    """二、 … 四、保障措施（一）: a number skipped (plans do skip) is still a heading when its first child follows."""
+    previous = last.get(marker.style)
+    return (previous is not None and previous[0] + 2 == marker.number and following is not None
+            and following.number == 1 and STYLE_RANK[following.style] > STYLE_RANK[marker.style]
+            and following.start - marker.start <= 30)
 
 
 def _continues(marker: Marker, last: dict[str, tuple[int, int]], kept: list[Marker]) -> bool:
