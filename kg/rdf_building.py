@@ -22,7 +22,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from kg.extract.agencies import canonical_agency
-from kg.models import AgencyAssignment, Basis, Deadline, Measure, Plan, RegionRef, Section, Span, Target
+from kg.models import AgencyAssignment, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
 from kg.regions import english_label, gazetteer
 from kg.vocabulary import AIRKG, RES, vocabulary_graph
 
@@ -179,10 +179,10 @@ _PREDICATES: dict[str, URIRef] = {
         "inferredSector", "mentionsRegion", "agency", "role", "nameAsWritten", "blanket", "hasAssignment",
         "leadAgency", "responsibleAgency", "supportAgency", "implementingAgency", "functionalType", "collective",
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
-        "targetPollutant", "comparator", "unitText")},
+        "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount")},
 }
 _CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Assignment", "Agency", "Deadline", "Target",
-            "SourceSpan")
+            "SourceSpan", "QualityFlag")
 _ROLE_PREDICATE = {"lead": "leadAgency", "responsible": "responsibleAgency", "support": "supportAgency",
                    "implementing": "implementingAgency"}
 
@@ -258,6 +258,7 @@ class _PlanGraphBuilder:
             self.t(node, "publisher", self._issuer(plan.issuer))
         for index, target in enumerate(plan.targets, 1):
             self.t(node, "hasTarget", self._target(self.res(f"plan/{plan.id}/target/{index}"), target))
+        self._flags(node, f"plan/{plan.id}", plan.quality_flags)
 
     def _issuer(self, issuer: str) -> Any:
         agency = canonical_agency(issuer, self.plan.region)
@@ -313,6 +314,7 @@ class _PlanGraphBuilder:
             self.t(node, "hasTarget", self._target(self.res(f"{base}/target/{index}"), target))
         for mention in measure.regions:
             self.t(node, "mentionsRegion", self.res(f"region/{mention.region.code}"))
+        self._flags(node, base, measure.quality_flags)
 
     def _assignment(self, measure: Any, node: Any, assignment: AgencyAssignment) -> None:
         agency = self.res(f"agency/{_digest(assignment.canonical)}")
@@ -366,6 +368,22 @@ class _PlanGraphBuilder:
         self.v(node, "unitText", target.unit)
         self.t(node, "source", self._span(target.span))
         return node
+
+    def _flags(self, subject: Any, base: str, flags: list[QualityFlag]) -> None:
+        """Each flag as ``{base}/flag/{code}``: its kind, English message, count and first instance's span."""
+        seen: set[str] = set()
+        for index, flag in enumerate(flags, 1):
+            code = flag.code.value
+            node = self.res(f"{base}/flag/{code if code not in seen else f'{code}-{index}'}")
+            seen.add(code)
+            self.t(subject, "qualityFlag", node)
+            self.t(node, "type", self.c["QualityFlag"])
+            self.t(node, "flagKind", self.res(f"quality-flag/{code}"))
+            self.t(node, "flagMessage", self.lit(flag.message, lang="en"))
+            if flag.count:
+                self.t(node, "flagCount", self.lit(flag.count, datatype=_XSD_INTEGER))
+            if flag.span:
+                self.t(node, "source", self._span(flag.span))
 
     def _span(self, span: Span) -> Any:
         node = self._spans.get((span.start, span.end))

@@ -1,4 +1,4 @@
-"""The ontology and its SKOS schemes (pollutants, sectors, agency types, roles), read from ``ontology/``.
+"""The ontology and its SKOS schemes (pollutants, sectors, agency types, roles, quality flags), read from ``ontology/``.
 
 The Turtle files are the one place labels are written; this module only reads them.
 """
@@ -13,7 +13,7 @@ from rdflib import Graph, Namespace
 
 AIRKG = Namespace("https://airkg.example.org/ontology#")
 RES = Namespace("https://airkg.example.org/id/")
-ONTOLOGY_FILES = ("airkg.ttl", "pollutants.ttl", "sectors.ttl", "agency-types.ttl", "roles.ttl")
+ONTOLOGY_FILES = ("airkg.ttl", "pollutants.ttl", "sectors.ttl", "agency-types.ttl", "roles.ttl", "quality-flags.ttl")
 
 
 def ontology_dir() -> Path:
