@@ -108,6 +108,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.plugins.sparql.parser import expandUnicodeEscapes, expandUnicodeEscapes_re
 from rdflib.term import Node
 
 from kg.errors import (
@@ -119,7 +120,7 @@ from kg.errors import (
     QueryTooLarge,
     StoreError,
 )
-from kg.sparql_guard import PreciseSyntaxError, check_read_only
+from kg.sparql_guard import PreciseSyntaxError, Verdict, check_read_only
 
 __all__ = [
     "DEFAULT_GRAPH_PREFIX",
@@ -299,6 +300,8 @@ class Store(ABC):
         bindings: Bindings | None = None,
         timeout: float | None = None,
         max_rows: int | None = None,
+        *,
+        max_bytes: int | None = None,
     ) -> QueryResult:
         """Run a read-only SPARQL query over the union of all named graphs.
 
@@ -318,12 +321,15 @@ class Store(ABC):
                 the same semantics.
             timeout: Seconds before :class:`~kg.errors.QueryTimeout`; None for no limit.
             max_rows: Most solutions (or triples) a result may hold; None for no cap.
+            max_bytes: Most characters the values of the result's terms may add up to (counted as
+                they are read, so a result past it is never held whole); None for no cap.
 
         Raises:
             QuerySyntaxError: The query does not parse (the engine's message).
             ForbiddenQuery: The text holds an update, SERVICE or a FROM naming a remote graph.
             QueryTimeout: The timeout passed.
-            QueryTooLarge: The result has more than ``max_rows`` rows or triples.
+            QueryTooLarge: The result has more than ``max_rows`` rows or triples, or more than
+                ``max_bytes`` characters.
             StoreError: The store could not be read or reached.
         """
 
@@ -680,6 +686,7 @@ class _QueryShape:
     form: int  # offset of the SELECT/ASK/CONSTRUCT/DESCRIBE keyword
     where: int | None  # offset just after the "{" opening the WHERE clause
     declared: frozenset[str]  # prefixes the query declares itself
+    dataset: bool = False  # the query names its dataset (FROM / FROM NAMED): not run over the union
 
 
 #: rdflib's SPARQL grammar (pyparsing) is not thread-safe: parsed from several threads at once while
@@ -706,7 +713,7 @@ def _shape(sparql: str) -> _QueryShape:
     """
     tokens = _tokens(sparql)
     try:
-        _check_read_only(sparql, tokens)
+        verdict = _check_read_only(sparql, tokens)
     except ForbiddenQuery:
         raise
     except QuerySyntaxError:
@@ -718,10 +725,10 @@ def _shape(sparql: str) -> _QueryShape:
     declared = frozenset(
         tokens[i + 1].text.rstrip(":") for i in range(index) if tokens[i].text.upper() == "PREFIX"
     )
-    return _QueryShape(kind, tokens[index].start, _where_offset(tokens, index), declared)
+    return _QueryShape(kind, tokens[index].start, _where_offset(tokens, index), declared, verdict.dataset)
 
 
-def _check_read_only(sparql: str, tokens: list[_Token]) -> None:
+def _check_read_only(sparql: str, tokens: list[_Token]) -> Verdict:
     """:func:`~kg.sparql_guard.check_read_only`, parsing the text with its VALUES data cut short.
 
     rdflib's parse costs 5-60 ms, so the guard remembers its verdict by text; but the API's queries
@@ -734,7 +741,7 @@ def _check_read_only(sparql: str, tokens: list[_Token]) -> None:
     prefixes = tuple(QUERY_PREFIXES.items())
     with _GUARD_LOCK:
         try:
-            check_read_only(_guard_text(sparql, tokens), prefixes, DEFAULT_GRAPH_PREFIX)
+            return check_read_only(_guard_text(sparql, tokens), prefixes, DEFAULT_GRAPH_PREFIX)
         except QuerySyntaxError:
             check_read_only(sparql, prefixes, DEFAULT_GRAPH_PREFIX)
             raise
@@ -791,6 +798,31 @@ def _refuse_keywords(tokens: list[_Token]) -> None:
     for token in tokens:
         if token.kind == "word" and token.text.upper() in _FORBIDDEN_WORDS:
             raise ForbiddenQuery(f"{token.text.upper()} is not allowed: queries are read-only and never fetch remote data")
+        if token.kind in ("word", "iri") and _VENDOR_NAME.match(token.text):
+            raise ForbiddenQuery(f"{token.text} is not allowed: Virtuoso's bif: and sql: names (and OpenLink's) "
+                                 "are never passed on")
+
+
+#: Virtuoso's function namespaces as a token spells them (a second check besides the guard's parse).
+_VENDOR_NAME = re.compile(r"<?(?:bif|sql):|<https?://(?:www\.)?openlinksw\.com/", re.IGNORECASE)
+
+
+def _expanded(sparql: str) -> str:
+    """The text with its ``\\u`` / ``\\U`` escapes expanded exactly as the guard's parser (rdflib) expands
+    them, sent so to an endpoint, so that it runs what the guard read whatever its own handling of escapes.
+
+    Raises:
+        QuerySyntaxError: An escape that names no character, or one that expands into another escape.
+    """
+    if "\\" not in sparql or not expandUnicodeEscapes_re.search(sparql):
+        return sparql
+    try:
+        text = expandUnicodeEscapes(sparql)
+    except ValueError:
+        raise QuerySyntaxError("the query holds a \\u escape that names no character") from None
+    if expandUnicodeEscapes_re.search(text):
+        raise QuerySyntaxError("the query holds a \\u escape that writes another escape; write the character itself")
+    return text
 
 
 def _form_index(tokens: list[_Token]) -> int:
@@ -1104,6 +1136,34 @@ def _capped(items: Iterable[_T], max_rows: int | None) -> Iterator[_T]:
         yield item
 
 
+def _too_many_bytes(max_bytes: int) -> str:
+    return (f"the result is larger than {max_bytes:,} bytes, the most this server returns; select fewer or "
+            "shorter values, or add a LIMIT")
+
+
+def _term_size(term: Any) -> int:
+    """About what a term of a result weighs once serialized (its value, plus room for syntax)."""
+    if term is None:
+        return 0
+    value = getattr(term, "value", None)
+    return 16 + (len(value) if isinstance(value, str) else 0)
+
+
+def _triple_size(triple: Any) -> int:
+    return _term_size(triple.subject) + _term_size(triple.predicate) + _term_size(triple.object)
+
+
+def _bytes_capped(items: Iterable[_T], max_bytes: int | None, size: Callable[[_T], int]) -> Iterator[_T]:
+    """The items, raising QueryTooLarge once their ``size`` adds up to more than ``max_bytes``."""
+    total = 0
+    for item in items:
+        if max_bytes is not None:
+            total += size(item)
+            if total > max_bytes:
+                raise QueryTooLarge(_too_many_bytes(max_bytes))
+        yield item
+
+
 def _check_deadline(deadline: float | None, timeout: float | None) -> None:
     if deadline is not None and time.monotonic() > deadline:
         raise QueryTimeout(f"query ran past {timeout:g} s")
@@ -1271,7 +1331,7 @@ class OxigraphStore(Store):
                 _bulk_load_nquads(self._db, source, lenient=lenient)
                 self._check_bulk_loaded(set(iris), before)
                 self._db.flush()
-            except Exception as exc:  # noqa: BLE001 - whatever it was (even MemoryError), the load is undone
+            except BaseException as exc:  # whatever it was (MemoryError, Ctrl-C, SIGTERM), the load is undone
                 try:
                     self._undo_bulk_load(names, before, journal / "before.nq")
                     self._db.flush()
@@ -1282,7 +1342,7 @@ class OxigraphStore(Store):
                         f"too ({_reason(undo)}); it is rolled back from its journal when next opened for writing"
                     ) from None
                 shutil.rmtree(journal, ignore_errors=True)
-                if isinstance(exc, AirkgError):
+                if isinstance(exc, AirkgError) or not isinstance(exc, Exception):
                     raise
                 if isinstance(exc, SyntaxError):
                     raise InputError(f"{source} could not be read as N-Quads: {exc}") from None
@@ -1395,15 +1455,20 @@ class OxigraphStore(Store):
         bindings: Bindings | None = None,
         timeout: float | None = None,
         max_rows: int | None = None,
+        *,
+        max_bytes: int | None = None,
     ) -> QueryResult:
         try:
             shape = _shape(sparql)
         except PreciseSyntaxError:
             raise
         except QuerySyntaxError as ours:
-            raise self._engine_syntax_error(sparql) or ours from None
+            # The engine's message is sought under the same time limit as the query itself (pyoxigraph
+            # evaluates an ASK while asked to parse it, even on an empty store).
+            raise _run_with_timeout(lambda _: self._engine_syntax_error(sparql), timeout) or ours from None
         text = _with_values(sparql, shape, _check_bindings(bindings, shape))
-        return _run_with_timeout(lambda deadline: self._evaluate(text, shape, deadline, timeout, max_rows), timeout)
+        return _run_with_timeout(
+            lambda deadline: self._evaluate(text, shape, deadline, timeout, max_rows, max_bytes), timeout)
 
     @staticmethod
     def _engine_syntax_error(sparql: str) -> QuerySyntaxError | None:
@@ -1412,7 +1477,10 @@ class OxigraphStore(Store):
         pyoxigraph runs SERVICE while parsing, before any row is read, so text that holds the
         word anywhere (even where the guard could not parse it) is never given to it.
         """
-        if "service" in sparql.lower():
+        try:
+            if "service" in _expanded(sparql).lower():
+                return None
+        except QuerySyntaxError:
             return None
         try:
             ox.Store().query(sparql)
@@ -1427,14 +1495,18 @@ class OxigraphStore(Store):
         deadline: float | None,
         timeout: float | None,
         max_rows: int | None = None,
+        max_bytes: int | None = None,
     ) -> QueryResult:
         try:
-            result = self._db.query(sparql, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
+            # A query naming its dataset (FROM / FROM NAMED) runs over exactly those graphs, as on Virtuoso
+            # (a FROM naming no graph there gives an empty default graph); any other over the union.
+            result = self._db.query(sparql, use_default_graph_as_union=not shape.dataset, prefixes=QUERY_PREFIXES)
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
-                return self._solutions(result, deadline, timeout, max_rows)
-            return QueryResult(shape.kind, graph=_graph_of(_capped(result, max_rows), _FromOx()))
+                return self._solutions(result, deadline, timeout, max_rows, max_bytes)
+            triples = _capped(_bytes_capped(result, max_bytes, _triple_size), max_rows)
+            return QueryResult(shape.kind, graph=_graph_of(triples, _FromOx()))
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except OSError as exc:
@@ -1442,16 +1514,22 @@ class OxigraphStore(Store):
 
     @staticmethod
     def _solutions(
-        result: ox.QuerySolutions, deadline: float | None, timeout: float | None, max_rows: int | None = None
+        result: ox.QuerySolutions, deadline: float | None, timeout: float | None, max_rows: int | None = None,
+        max_bytes: int | None = None,
     ) -> QueryResult:
         names = [variable.value for variable in result.variables]
         convert = _FromOx()
         rows: list[dict[str, Node | None]] = []
+        size = 0
         for solution in result:
             if len(rows) % 512 == 0:
                 _check_deadline(deadline, timeout)
             if max_rows is not None and len(rows) >= max_rows:
                 raise QueryTooLarge(_too_large(max_rows, "rows"))
+            if max_bytes is not None:
+                size += sum(_term_size(term) for term in solution)
+                if size > max_bytes:
+                    raise QueryTooLarge(_too_many_bytes(max_bytes))
             rows.append({name: None if term is None else convert(term) for name, term in zip(names, solution)})
         return QueryResult("select", vars=names, rows=rows)
 
@@ -1601,11 +1679,19 @@ class SparqlEndpointStore(Store):
             raise StoreError(f"{self!r} is closed")
         return self._client
 
-    def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> httpx.Response:
-        """One HTTP exchange; transport failures become StoreError (or QueryTimeout)."""
+    def _send(self, method: str, url: str, *, timeout: float | None = None, max_bytes: int | None = None,
+              **kwargs: Any) -> httpx.Response:
+        """One HTTP exchange; transport failures become StoreError (or QueryTimeout).
+
+        With ``max_bytes``, the body is read a chunk at a time and QueryTooLarge raised as soon as it
+        passes that size (a successful answer's only; an error's body is read whole up to it).
+        """
         limit = self._http_timeout if timeout is None else timeout + 5.0
         try:
-            response = self._http.request(method, url, timeout=limit, **kwargs)
+            if max_bytes is None:
+                response = self._http.request(method, url, timeout=limit, **kwargs)
+            else:
+                response = self._bounded(self._http.build_request(method, url, timeout=limit, **kwargs), max_bytes)
         except httpx.TimeoutException as exc:
             if timeout is not None:
                 raise QueryTimeout(f"query ran past {timeout:g} s") from exc
@@ -1615,6 +1701,23 @@ class SparqlEndpointStore(Store):
         if self._virtuoso is None:
             self._virtuoso = "virtuoso" in response.headers.get("server", "").lower()
         return response
+
+    def _bounded(self, request: httpx.Request, max_bytes: int) -> httpx.Response:
+        response = self._http.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    if response.is_success:
+                        raise QueryTooLarge(_too_many_bytes(max_bytes))
+                    break
+                chunks.append(chunk)
+        finally:
+            response.close()
+        headers = [(key, value) for key, value in response.headers.multi_items()
+                   if key.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     def _is_virtuoso(self) -> bool:
         if self._virtuoso is None:
@@ -1629,7 +1732,10 @@ class SparqlEndpointStore(Store):
         bindings: Bindings | None = None,
         timeout: float | None = None,
         max_rows: int | None = None,
+        *,
+        max_bytes: int | None = None,
     ) -> QueryResult:
+        sparql = _expanded(sparql)  # the endpoint gets the text the guard read, escapes and all
         shape = _shape(sparql)
         text = _with_prefixes(_with_values(sparql, shape, _check_bindings(bindings, shape)), shape)
         data = {"query": text}
@@ -1638,7 +1744,8 @@ class SparqlEndpointStore(Store):
         if timeout is not None and self._is_virtuoso():
             data["timeout"] = str(max(1, int(timeout * 1000)))
         accept = _JSON_RESULTS if shape.kind in ("select", "ask") else _RDF_ACCEPT
-        response = self._send("POST", self.url, data=data, headers={"Accept": accept}, timeout=timeout)
+        response = self._send("POST", self.url, data=data, headers={"Accept": accept}, timeout=timeout,
+                              max_bytes=max_bytes)
         _raise_for_query(response, self.url, timeout)
         if shape.kind in ("select", "ask"):
             result = _json_result(response)
