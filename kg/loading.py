@@ -30,6 +30,7 @@ from rdflib import Graph
 
 from kg.errors import DocumentError, InputError
 from kg.extract.assembly import PlanOverrides, extract_plan
+from kg.extract.quality import flag_summary
 from kg.models import Plan
 from kg.rdf_building import (
     REGIONS_GRAPH,
@@ -65,8 +66,8 @@ class ExtractedPlan:
 
 
 def plan_summary(plan: Plan) -> str:
-    """One line on a plan: its file, title and counts."""
-    return _summary_line(plan.source_file, plan.title, *_counts(plan))
+    """One line on a plan: its file, title, counts and quality flags."""
+    return f"{_summary_line(plan.source_file, plan.title, *_counts(plan))}, {flag_summary(plan)}"
 
 
 def _counts(plan: Plan) -> tuple[int, int, int]:
@@ -311,14 +312,18 @@ class PlanQuads:
     characters: int
     quads: int
     nquads: bytes = field(repr=False, default=b"")
+    flags: str = ""
+    """The plan's quality flags in a few words (:func:`kg.extract.quality.flag_summary`)."""
 
     @classmethod
     def of(cls, plan: Plan, characters: int, nquads: bytes, quads: int) -> PlanQuads:
-        return cls(plan.id, plan.source_file, plan.title, plan.sha256, *_counts(plan), characters, quads, nquads)
+        return cls(plan.id, plan.source_file, plan.title, plan.sha256, *_counts(plan), characters, quads, nquads,
+                   flag_summary(plan))
 
     @property
     def summary(self) -> str:
-        return _summary_line(self.source_file, self.title, self.measures, self.agencies, self.deadlines)
+        line = _summary_line(self.source_file, self.title, self.measures, self.agencies, self.deadlines)
+        return f"{line}, {self.flags}" if self.flags else line
 
 
 def plan_quads(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
