@@ -11,7 +11,17 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from kg.extract.agencies import canonical_agency
-from kg.extract.roles import AssignmentsFound, RawAssignment, assignments_from_cells, find_assignments, people_named
+from kg.extract.roles import (
+    AssignmentsFound,
+    ListConvention,
+    RawAssignment,
+    assignments_from_cells,
+    blanket_statements,
+    find_assignments,
+    heading_assignments,
+    list_convention,
+    people_named,
+)
 from kg.extract.deadlines import find_deadlines
 from kg.errors import DocumentError
 from kg.models import AgencyAssignment, Deadline, Leader, Level, Measure, Plan, RegionMention, RegionRef, Section, Span
@@ -131,32 +141,59 @@ def _measures(normal: NormalText, outline: Outline, plan_id: str, region: Region
               year: int | None) -> list[Measure]:
     text = normal.text
     leaves = outline.measures()
-    people = people_named(text)
-    found = [_assignments_of(text, node, outline, people) for node in leaves]
+    people, convention = people_named(text), list_convention(text)
+    found = [_assignments_of(text, node, outline, people, convention) for node in leaves]
     _share_label_blocks(leaves, found)
+    for node, assignments in zip(leaves, found):
+        assignments.assignments.extend(_from_headings(node, assignments.assignments))
+    blankets = blanket_statements(text)
     measures = []
-    blanket: list[RawAssignment] = []
     seen_paths: set[str] = set()
     for node, assignments in zip(leaves, found):
-        inherited = [a for a in blanket if (a.name, a.role) not in {(b.name, b.role) for b in assignments.assignments}]
+        own = {(a.name, a.role) for a in assignments.assignments}
+        inherited = _unique([a for position, named in blankets if position < node.start for a in named
+                             if (a.name, a.role) not in own])
         measures.append(_measure(normal, node, plan_id, region, year, assignments, inherited, seen_paths))
-        blanket.extend(a for a in assignments.blanket if a.name not in {b.name for b in blanket})
     return measures
 
 
-def _assignments_of(text: str, node: Node, outline: Outline, people: frozenset[str]) -> AssignmentsFound:
+def _from_headings(node: Node, own: list[RawAssignment]) -> list[RawAssignment]:
+    """What the headings above ``node`` assign to everything below them (（二）县交通运输局牵头的任务)."""
+    names = {a.name for a in own}
+    inherited, parent = [], node.parent
+    while parent is not None:
+        inherited += [a for a in heading_assignments(parent.title) if a.name not in names]
+        parent = parent.parent
+    return inherited
+
+
+def _unique(assignments: list[RawAssignment]) -> list[RawAssignment]:
+    seen: set[tuple[str, str]] = set()
+    return [a for a in assignments if (a.name, a.role) not in seen and not seen.add((a.name, a.role))]
+
+
+def _assignments_of(text: str, node: Node, outline: Outline, people: frozenset[str],
+                    convention: ListConvention) -> AssignmentsFound:
     span = node_span(text, node)
-    found = find_assignments(span.text, span.start, people)
+    found = find_assignments(span.text, span.start, people, convention)
     if node.heading.style == "table_row" and outline.table_columns:
-        found.assignments.extend(assignments_from_cells(_cells(span, outline.table_columns)))
+        found.assignments.extend(assignments_from_cells(_cells(span, outline.table_columns), text, convention))
     return found
 
 
-def _cells(span: Span, columns: list[str]) -> dict[str, Span]:
-    cells, position = {}, span.start
-    for header, cell in zip(columns, span.text.split("\n", 1)[0].split("\t")):
-        cells[header] = Span(start=position, end=position + len(cell), text=cell)
-        position += len(cell) + 1
+def _cells(span: Span, columns: list[str]) -> dict[str, list[Span]]:
+    """A table row's cells by column; a continuation line (leading TABs for the empty cells before the
+    wrapped one) adds its pieces to the cells it lines up with."""
+    cells: dict[str, list[Span]] = {header: [] for header in columns}
+    position = span.start
+    for index, line in enumerate(span.text.split("\n")):
+        if index == 0 or "\t" in line:
+            column_start = position
+            for header, cell in zip(columns, line.split("\t")):
+                if cell.strip():
+                    cells[header].append(Span(start=column_start, end=column_start + len(cell), text=cell))
+                column_start += len(cell) + 1
+        position += len(line) + 1
     return cells
 
 

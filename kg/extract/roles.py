@@ -37,24 +37,54 @@ _ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role]] = [
 _PLACE_UNITS = ("镇", "乡", "街道", "区", "县", "市", "旗")
 _PLACE_UNIT_PREFIX = re.compile(r"^(镇|乡|街道|区|县|市|旗)")
 _QUALIFIER_ROLES = {"牵头": Role.lead, "牵头单位": Role.lead, "配合": Role.support, "负责": Role.responsible}
-_BLANKET = re.compile(r"^以下(工作)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
+_BLANKET = re.compile(r"^以下(工作|任务)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
+_BLANKET_SENTENCE = re.compile(r"以下(?:工作|任务|各项任务)?(?:均需|均由|由|均请)(?P<names>[^，。；\n]+?)"
+                               r"(?:负责落实|抓好落实|负责|落实)")
+# 列第一位者为牵头单位，其他为配合单位: the first name of a list without role words leads.
+_FIRST_LEADS = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位)(?:者|的)?(?:单位|部门)?(?:为|是)牵头(?:单位|部门)"
+                          r"(?:[，,；;](?:其他|其余)(?:单位|部门)?(?:为|是)(?P<others>配合|责任|参与|协办)(?:单位|部门))?")
+_OTHERS_ROLE = {"配合": Role.support, "参与": Role.support, "协办": Role.support, "责任": Role.responsible}
+_HEADING_TASKS = re.compile(r"^(?P<names>[^，。；、\n]{2,30}?)(?P<role>牵头|负责|配合)?的?(?:主要|重点)?(?:工作)?任务"
+                            r"(?:清单|分工)?$")
+_HEADING_ROLES = {"牵头": Role.lead, "负责": Role.responsible, "配合": Role.support, None: Role.responsible}
 _LABEL_ROLES = {
-    "牵头单位": Role.lead, "牵头部门": Role.lead, "主责单位": Role.lead,
-    "责任单位": Role.responsible, "责任部门": Role.responsible, "责任主体": Role.responsible,
+    "牵头单位": Role.lead, "牵头部门": Role.lead, "主办单位": Role.lead,
+    "主责单位": Role.responsible, "主责部门": Role.responsible, "责任单位": Role.responsible, "责任部门": Role.responsible, "责任主体": Role.responsible,
     "配合单位": Role.support, "配合部门": Role.support, "参与单位": Role.support, "协办单位": Role.support,
+    "协助单位": Role.support, "协助部门": Role.support, "协办部门": Role.support,
     "落实单位": Role.implementing, "实施主体": Role.implementing,
 }
 _LABELS = "|".join(["责任领导", *_LABEL_ROLES])
 _LABEL_LINE = re.compile(rf"^[\s　]*(?P<label>{_LABELS})[：:][\s　]*(?P<value>.*?)[\s　]*$", re.M)
 _LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABELS})[：:][\s　]*")
 _LABEL_CLAUSE = re.compile(rf"^(?P<label>{'|'.join(_LABEL_ROLES)})[：:][\s　]*")
-_COLUMN_ROLES = {"牵头单位": Role.lead, "牵头部门": Role.lead, "责任单位": Role.responsible,
-                 "责任部门": Role.responsible, "配合单位": Role.support, "配合部门": Role.support}
 _SUBJECT = re.compile(r"(?:^|(?<=[。；\n]))[\s　]*(?P<names>[^，。；\n]{2,40}?)(?:负责|牵头)(?!同志|人|的)")
 _TRAILING_ETC = re.compile(r"(等(相关|有关)?(部门|单位)?|按职责|按照职责)$")
 _QUALIFIER = re.compile(r"（(?P<inner>[^（）]*)）$|\((?P<inner2>[^()]*)\)$")
 _NAME_SPLIT = re.compile(r"[、，,；;]")
 _BRACKETS = re.compile(r"[（(〔\[【]")
+_ROLE_WORD = re.compile(r"牵头|配合|负责|落实|参与|协助|协办|[，。；：]")
+
+
+@dataclass(frozen=True)
+class ListConvention:
+    """How a plan reads a list with no role words (``责任单位：A、B、C``): by its label, or, when the plan says
+    so (列第一位者为牵头单位，其他为配合单位), the first name leads and the others take ``others``."""
+
+    first_leads: bool = False
+    others: Role | None = None
+
+
+def list_convention(document: str) -> ListConvention:
+    """The convention a plan states for its lists, if any.
+
+    >>> list_convention("责任单位中，列第一位者为牵头单位，其他为配合单位。")
+    ListConvention(first_leads=True, others=<Role.support: 'support'>)
+    """
+    found = _FIRST_LEADS.search(document)
+    if found is None:
+        return ListConvention()
+    return ListConvention(True, _OTHERS_ROLE.get(found.group("others") or ""))
 
 
 @dataclass(frozen=True)
@@ -75,28 +105,75 @@ class AssignmentsFound:
     """Where every agency name stands, repeats included."""
 
 
-def find_assignments(text: str, offset: int = 0, known_people: frozenset[str] = frozenset()) -> AssignmentsFound:
+def find_assignments(text: str, offset: int = 0, known_people: frozenset[str] = frozenset(),
+                     convention: ListConvention = ListConvention()) -> AssignmentsFound:
     """Every agency assignment written in ``text``; ``offset`` places spans in the document.
 
     ``known_people`` (from :func:`people_named`) splits run-together leader names: 薛扬马芳林.
     """
     found = AssignmentsFound()
     _from_parentheses(text, offset, found)
-    _from_label_lines(text, offset, found, known_people)
+    _from_label_lines(text, offset, found, known_people, convention)
     _from_subjects(text, offset, found)
     found.name_spans = [a.span for a in found.assignments + found.blanket]
     found.assignments = _unique(found.assignments)
     return found
 
 
-def assignments_from_cells(cells: dict[str, Span]) -> list[RawAssignment]:
-    """Assignments from table cells keyed by column header (牵头单位, 配合单位 …)."""
+def assignments_from_cells(cells: dict[str, list[Span]], document: str,
+                           convention: ListConvention = ListConvention()) -> list[RawAssignment]:
+    """Assignments from table cells keyed by column header (牵头单位, 配合单位 …); a cell wrapped onto
+    continuation lines is given as its pieces, read as one text."""
     result = []
-    for header, cell in cells.items():
-        role = next((r for label, r in _COLUMN_ROLES.items() if label in header), None)
-        if role is not None:
-            result.extend(_names_with_spans(cell.text, cell.start, role))
+    for header, pieces in cells.items():
+        role = next((r for label, r in _LABEL_ROLES.items() if label in header), None)
+        if role is None or not pieces:
+            continue
+        joined = "".join(piece.text for piece in pieces)
+        result.extend(_placed_in_pieces(_phrases(joined, role, convention), pieces, document))
     return result
+
+
+def heading_assignments(title: Span) -> list[RawAssignment]:
+    """Agencies a section heading gives the items below it: （三）省交通运输厅牵头的任务, （八）县经济局主要工作任务."""
+    found = _HEADING_TASKS.match(title.text)
+    if found is None:
+        return []
+    names = _names_at(found.group("names"), 0, _HEADING_ROLES[found.group("role")])
+    if not names or not all(_is_agency(name.name) for name in names):
+        return []
+    return _placed(names, title.start)
+
+
+def blanket_statements(text: str) -> list[tuple[int, list[RawAssignment]]]:
+    """以下任务均需各县（区）人民政府负责落实，不再列出: where each such statement stands, and whom it names.
+
+    The names are ``implementing`` for every measure that starts after the statement.
+    """
+    statements = []
+    for found in _BLANKET_SENTENCE.finditer(text):
+        names = _names_at(found.group("names"), 0, Role.implementing)
+        if names and all(_is_agency(name.name) for name in names):
+            statements.append((found.start(), _placed(names, found.start("names"))))
+    return statements
+
+
+def _placed_in_pieces(names: tuple[_Name, ...], pieces: list[Span], document: str) -> list[RawAssignment]:
+    """Place names read from the pieces joined; a name across two pieces spans both (and what lies between)."""
+    bounds, position = [], 0
+    for piece in pieces:
+        bounds.append((position, piece))
+        position += len(piece.text)
+
+    def at(index: int) -> int:
+        start, piece = next(b for b in reversed(bounds) if b[0] <= index)
+        return piece.start + index - start
+
+    placed = []
+    for name, written, start, role in names:
+        begin, end = at(start), at(start + len(written) - 1) + 1
+        placed.append(RawAssignment(name, role, Span(start=begin, end=end, text=document[begin:end])))
+    return placed
 
 
 def _from_parentheses(text: str, offset: int, found: AssignmentsFound) -> None:
@@ -118,40 +195,100 @@ _Clause = tuple[str, int, re.Match[str] | None, list[RawAssignment]]
 def _role_clauses(inner: str, inner_start: int) -> list[_Clause]:
     """The clauses of a parenthesis, if it is an agency clause: some clause names agencies and a role."""
     clauses, position = [], 0
-    for piece in _CLAUSE_SPLIT.split(inner):
-        start = inner_start + position
-        position += len(piece) + 1
+    for piece, piece_start in _split_clauses(inner):
         stripped = piece.strip()
-        if stripped:
-            clause_start = start + piece.index(stripped)
-            blanket = _BLANKET.match(stripped)
-            assignments = [] if blanket else _clause_assignments(stripped, clause_start)
-            clauses.append((stripped, clause_start, blanket, assignments))
-    if any(blanket or assignments for _, _, blanket, assignments in clauses):
-        return clauses
-    return []
+        if not stripped:
+            continue
+        clause_start = inner_start + piece_start + piece.index(stripped)
+        blanket = _BLANKET.match(stripped)
+        clauses.append((stripped, clause_start, blanket, []))
+    plain = [(text, start) for text, start, blanket, _ in clauses if not blanket]
+    found = _phrases_of_clauses(tuple(text for text, _ in plain), None, ListConvention())
+    if not found and not any(blanket for _, _, blanket, _ in clauses):
+        return []
+    by_clause = {start: _placed(names, start) for (_, start), names in zip(plain, found)}
+    return [(text, start, blanket, by_clause.get(start, [])) for text, start, blanket, _ in clauses]
 
 
-def _clause_assignments(clause: str, clause_start: int) -> list[RawAssignment]:
-    return _placed(_clause_names(clause), clause_start)
+def _split_clauses(text: str) -> list[tuple[str, int]]:
+    """Split at ，；。 outside parentheses: 'A（牵头，B），C配合' has two clauses."""
+    pieces, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "（(〔【":
+            depth += 1
+        elif char in "）)〕】":
+            depth = max(0, depth - 1)
+        elif depth == 0 and _CLAUSE_SPLIT.match(char):
+            pieces.append((text[start:index], start))
+            start = index + 1
+    pieces.append((text[start:], start))
+    return pieces
+
+
+def _phrases(value: str, default: Role | None, convention: ListConvention) -> tuple[_Name, ...]:
+    """The one role grammar: 'A牵头，B、C配合，D负责落实', 'A（牵头）、B', '牵头单位：A；配合单位：B' or a bare
+    'A、B' (which takes ``default``, or the plan's list convention), as names with roles and offsets."""
+    pieces = [(piece, start) for piece, start in _split_clauses(value) if piece.strip()]
+    per_clause = _phrases_of_clauses(tuple(piece for piece, _ in pieces), default, convention)
+    return tuple(_Name(n.name, n.written, n.start + start, n.role)
+                 for (_, start), names in zip(pieces, per_clause) for n in names)
 
 
 @lru_cache(maxsize=4096)
-def _clause_names(clause: str) -> tuple[_Name, ...]:
-    """Cached: plans repeat their agency clauses (（市生态环境局负责）) from measure to measure."""
+def _phrases_of_clauses(clauses: tuple[str, ...], default: Role | None,
+                        convention: ListConvention) -> list[tuple[_Name, ...]]:
+    """Names per clause, or nothing at all when no clause says a role and there is no ``default``.
+
+    A clause without role words takes ``default``; with none, it is responsible when another clause of
+    the same text says a role (（A、B，C配合）: A and B are the ones responsible).
+    """
+    read = [_clause_names(clause) for clause in clauses]
+    if default is None and not any(role for _, role, _ in read):
+        return []
+    bare_role = default or Role.responsible
+    result = []
+    for (names_text, role, names_start), clause in zip(read, clauses):
+        names = _names_at(names_text, names_start, role or bare_role)
+        if default is None and not all(_is_agency(name.name) for name in names):
+            names = ()  # in running text's parentheses, only a clause of agencies is an agency clause
+        result.append(tuple(name for name in names if _is_name(name.name)))
+    if convention.first_leads and not any(role for _, role, _ in read) and default in (None, Role.responsible):
+        result = _first_leads(result, convention)
+    return result
+
+
+def _first_leads(per_clause: list[tuple[_Name, ...]], convention: ListConvention) -> list[tuple[_Name, ...]]:
+    others = convention.others or Role.responsible
+    flat = [(index, name) for index, names in enumerate(per_clause) for name in names]
+    result: list[list[_Name]] = [[] for _ in per_clause]
+    for position, (index, name) in enumerate(flat):
+        result[index].append(name._replace(role=Role.lead if position == 0 else others))
+    return [tuple(names) for names in result]
+
+
+def _clause_names(clause: str) -> tuple[str, Role | None, int]:
+    """A clause's names, the role its words give them (None for a bare list), and where the names start."""
     labelled = _LABEL_CLAUSE.match(clause)
-    if labelled:  # （牵头单位：市生态环境局；配合单位：市公安局）
-        names = _names_at(clause[labelled.end():], labelled.end(), _LABEL_ROLES[labelled.group("label")])
-        return names if names and all(_is_agency(name.name) for name in names) else ()
+    if labelled:  # 牵头单位：市生态环境局
+        rest = clause[labelled.end():]
+        inner, role, start = _clause_names(rest)
+        return inner, role or _LABEL_ROLES[labelled.group("label")], labelled.end() + start
+    qualifier = _QUALIFIER.search(clause)
+    inner = (qualifier.group("inner") or qualifier.group("inner2") or "") if qualifier else ""
+    if qualifier and inner not in _QUALIFIER_ROLES:  # 市A、市B（按职责分工负责）: the role of the whole list
+        role = next((role for pattern, role in _ROLE_SUFFIXES if pattern.fullmatch(inner)), None)
+        if role is not None:
+            return clause[: qualifier.start()], role, 0
     for pattern, role in _ROLE_SUFFIXES:
         match = pattern.search(clause)
-        if match is None:
-            continue
-        names = _names_at(clause[: match.start()], 0, role)
-        if names and all(_is_agency(name.name) for name in names):
-            return names
-        return ()
-    return ()
+        if match is not None:
+            return clause[: match.start()], role, 0
+    return clause, None, 0
+
+
+def _is_name(name: str) -> bool:
+    """Something a label or a column may name: not empty, not a sentence, no role word left inside."""
+    return 2 <= len(name) <= 40 and not _ROLE_WORD.search(name)
 
 
 def people_named(document: str) -> frozenset[str]:
@@ -160,7 +297,8 @@ def people_named(document: str) -> frozenset[str]:
                      for name in _NAME_SPLIT.split(line.group("value")) if 2 <= len(name.strip()) <= 3)
 
 
-def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_people: frozenset[str]) -> None:
+def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_people: frozenset[str],
+                      convention: ListConvention) -> None:
     block_start = block_end = None
     for line in _LABEL_LINE.finditer(text):
         block_start = line.start() if block_start is None else block_start
@@ -169,7 +307,7 @@ def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_peo
             if label == "责任领导":
                 found.leaders.extend(_leader_names(value, offset + value_start, known_people))
             else:
-                found.assignments.extend(_names_with_spans(value, offset + value_start, _LABEL_ROLES[label]))
+                found.assignments.extend(_placed(_phrases(value, _LABEL_ROLES[label], convention), offset + value_start))
     if block_start is not None:
         found.label_block = Span(start=offset + block_start, end=offset + block_end,
                                  text=text[block_start:block_end])
@@ -244,13 +382,30 @@ def _placed(names: tuple[_Name, ...], offset: int) -> list[RawAssignment]:
 @lru_cache(maxsize=4096)
 def _names_at(names: str, start: int, role: Role) -> tuple[_Name, ...]:
     pieces: list[tuple[str, int, Role]] = []
-    for piece, piece_offset in _split_top_level(names):
+    for piece, piece_offset in _joined_collectives(_split_top_level(names)):
         for part, part_offset in _split_on_and(piece):
             cleaned, lead, qualifier = _clean_name(part)
             if cleaned:
                 pieces.append((cleaned, start + piece_offset + part_offset + lead,
                                _QUALIFIER_ROLES.get(qualifier or "", role)))
     return tuple(_Name(*found) for found in _distribute_suffix(pieces))
+
+
+_BARE_COLLECTIVE = re.compile(r"^[\s　]*各[县市区镇乡旗]{1,3}$")
+_PLACE_LED = re.compile(r"^[县市区镇乡旗]")
+
+
+def _joined_collectives(pieces: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """'各县', '区人民政府（管委会）' → '各县、区人民政府（管委会）': one collective, as written."""
+    joined: list[tuple[str, int]] = []
+    for piece, offset in pieces:
+        if joined and _BARE_COLLECTIVE.match(joined[-1][0]) and _PLACE_LED.match(piece) and ORG_SUFFIX.search(
+                _QUALIFIER.sub("", piece)):
+            previous, start = joined.pop()
+            joined.append((previous + "、" + piece, start))
+        else:
+            joined.append((piece, offset))
+    return joined
 
 
 def _split_on_and(piece: str) -> list[tuple[str, int]]:
@@ -275,8 +430,9 @@ def _clean_name(raw: str) -> tuple[str, int, str | None]:
     while previous != name:
         previous = name
         found = _QUALIFIER.search(name)
-        if found:
-            qualifier = qualifier or (found.group("inner") or found.group("inner2") or "").strip()
+        inner = (found.group("inner") or found.group("inner2") or "").strip() if found else ""
+        if found and not ORG_SUFFIX.search(inner):  # 各县、区人民政府（管委会）: an alternative body stays
+            qualifier = qualifier or inner
             name = name[: found.start()].strip()
         name = _TRAILING_ETC.sub("", name).strip()
     return name, lead, qualifier
