@@ -57,6 +57,19 @@ def _recurring_span(m: re.Match[str], year: int):
     return DeadlineKind.recurring, dt.date(year, start, 1), _last_day(end_year, end), None
 
 
+def _recurring_day_span(m: re.Match[str], year: int):
+    start_month, end_month = int(m["m1"]), int(m["m2"] or m["m1"])
+    end_year = year + 1 if m["next"] or end_month < start_month else year
+    return (DeadlineKind.recurring, dt.date(year, start_month, int(m["d1"])),
+            dt.date(end_year, end_month, int(m["d2"])), None)
+
+
+def _day_span(m: re.Match[str], year: int):
+    y = _year(m, year)
+    start_month, end_month = int(m["m1"]), int(m["m2"] or m["m1"])
+    return DeadlineKind.during, dt.date(y, start_month, int(m["d1"])), dt.date(y, end_month, int(m["d2"])), None
+
+
 def _month_span(m: re.Match[str], year: int):
     y = _year(m, year)
     return DeadlineKind.during, dt.date(y, int(m["m1"]), 1), _last_day(y, int(m["m2"])), None
@@ -117,6 +130,10 @@ def _ongoing(_: re.Match[str], __: int):
 
 # Longest, most specific first; a position taken by one rule is not matched again.
 _RULES: list[_Rule] = [
+    _Rule(re.compile(rf"每年(?P<m1>\d{{1,2}})月(?P<d1>\d{{1,2}})日{_DASH}(?P<next>次年)?(?:(?P<m2>\d{{1,2}})月)?"
+                     rf"(?P<d2>\d{{1,2}})日"), _recurring_day_span, re.compile(rf"日{_DASH}")),
+    _Rule(re.compile(rf"(?:{_Y})?(?P<m1>\d{{1,2}})月(?P<d1>\d{{1,2}})日{_DASH}(?:(?P<m2>\d{{1,2}})月)?(?P<d2>\d{{1,2}})日"),
+          _day_span, re.compile(rf"日{_DASH}")),
     _Rule(re.compile(rf"每年(?P<m1>\d{{1,2}})月?{_DASH}(?P<next>次年)?(?P<m2>\d{{1,2}})月(?:份)?"), _recurring_span),
     _Rule(re.compile(rf"每年(?P<month>\d{{1,2}})月(?:底|末)?{_BEFORE}"), _recurring_by),
     _Rule(re.compile(rf"(?P<y1>\d{{4}})\s*{_DASH}\s*(?P<y2>\d{{4}})年"), _year_span,

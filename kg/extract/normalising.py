@@ -153,7 +153,7 @@ def _fold_table() -> dict[int, str]:
 
 def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
     deletions = [match.span() for match in _NOISE.finditer(folded) if match.end() > match.start()]
-    deletions += _spaces_in_codes(folded)
+    deletions += _spaces_in_codes(folded) + _wrapped_line_breaks(folded)
     deletions.sort()
     pieces, starts, origins, position, length = [], [], [], 0, 0
     for start, end in deletions:
@@ -172,6 +172,43 @@ def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
         origins.append(position)
         pieces.append(folded[position:])
     return "".join(pieces), starts, origins
+
+
+_SENTENCE_END = "。；;！？!?：:"
+_NEW_LINE_START = re.compile(rf"[ \u3000\t]|{_LABEL_WORDS}|序号\t|[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十\d]|第[一二三四五六七八九十\d]+[章条]|\d{{1,3}}[、．.][^\d]|[①-⑳]")
+_SPLIT_NUMBER = re.compile(r"\d[ \u3000]*\n(?=[年月日号%])")
+
+
+def _wrapped_line_breaks(folded: str) -> list[tuple[int, int]]:
+    """Line breaks a fixed-width copy (PDF, e-mail) put inside sentences: ``…（市\n生态环境局牵头…``.
+
+    Only in a text whose lines mostly share one width: there a full-width line that does not end a sentence
+    runs on into the next line, unless that line opens a paragraph (indented), a heading or a label.
+    A break between a number and its unit (``2025 年 9\n月底前``) is joined in any text.
+    """
+    joins = [(m.end() - 1, m.end()) for m in _SPLIT_NUMBER.finditer(folded)]
+    lines = folded.split("\n")
+    width = _fixed_width(lines)
+    if width is None:
+        return joins
+    position = 0
+    for line, following in zip(lines, lines[1:]):
+        position += len(line) + 1
+        body = line.rstrip(" \u3000")
+        if (len(body) >= width - 2 and body and body[-1] not in _SENTENCE_END and following
+                and not _NEW_LINE_START.match(following)):
+            joins.append((position - 1, position))
+    return joins
+
+
+def _fixed_width(lines: list[str]) -> int | None:
+    """The width most long lines share, if at least a third of them do (a hard-wrapped text)."""
+    lengths = [len(line.rstrip(" \u3000")) for line in lines if len(line.strip()) >= 15]
+    if len(lengths) < 6:
+        return None
+    width = max(set(lengths), key=lambda n: sum(1 for length in lengths if abs(length - n) <= 1))
+    share = sum(1 for length in lengths if abs(length - width) <= 1) / len(lengths)
+    return width if share >= 1 / 3 else None
 
 
 def _spaces_in_codes(folded: str) -> list[tuple[int, int]]:
