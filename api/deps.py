@@ -15,6 +15,11 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
+def get_user_store(request: Request) -> Store:
+    """The store for queries a user writes: its ``query`` runs in the worker processes (kg.query_pool)."""
+    return getattr(request.app.state, "user_store", None) or request.app.state.store
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -24,6 +29,7 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+UserStoreDep = Annotated[Store, Depends(get_user_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 #: A page of a list: at most this many items (count, in the answer, is the total)...

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,9 +28,27 @@ from api.routes import (
     sparql,
 )
 from api.settings import Settings
+from kg.query_pool import PoolLimits, PooledStore, pool_for
 from kg.store import Store, open_store
 
 HERE = Path(__file__).resolve().parent
+
+
+@contextmanager
+def _user_queries(app: FastAPI, store: Store, settings: Settings) -> Iterator[None]:
+    """The worker processes that run the queries users write (``kg.query_pool``), for the app's lifetime."""
+    limits = PoolLimits(timeout=settings.query_timeout, max_rows=settings.max_rows,
+                        max_bytes=settings.max_response_bytes,
+                        memory_bytes=settings.query_memory_mb * 1024**2 or None)
+    pool = pool_for(store, limits, size=settings.query_workers, waiting=settings.query_queue)
+    app.state.query_pool = pool
+    app.state.user_store = PooledStore(store, pool) if pool is not None else store
+    try:
+        yield
+    finally:
+        app.state.query_pool = app.state.user_store = None
+        if pool is not None:
+            pool.close()
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -45,13 +63,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is not None:
             app.state.store = store
-            yield
+            with _user_queries(app, store, settings):
+                yield
             return
         with open_store(settings.store) as opened:
             if settings.build_if_empty:
                 build_if_empty(opened, settings.seeds)
             app.state.store = opened
-            yield
+            with _user_queries(app, opened, settings):
+                yield
 
     app = FastAPI(
         title="airkg",

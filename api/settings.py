@@ -25,3 +25,10 @@ class Settings(BaseSettings):
     queries_dir: Path | None = Field(None, description="Folder of saved queries (*.rq); default queries/ of the project.")
     query_timeout: float = Field(10.0, gt=0, description="Seconds a SPARQL query may run.")
     max_rows: int = Field(10_000, gt=0, description="Most rows (or triples) a SPARQL result may hold.")
+    max_response_bytes: int = Field(50_000_000, gt=0, description="Most bytes of a SPARQL answer (past it: 413).")
+    max_query_length: int = Field(100_000, gt=0, description="Most characters of a query sent to /sparql (413).")
+    query_workers: int = Field(2, ge=0, description=(
+        "Worker processes running user queries (/sparql, saved queries, the editor); 0 runs them in the "
+        "server's own threads, unprotected (only for a store no other process can open)."))
+    query_queue: int = Field(4, ge=0, description="User queries that may wait for a worker; past it: 503.")
+    query_memory_mb: int = Field(2048, ge=0, description="Address space of a query worker in MiB (0: no limit).")

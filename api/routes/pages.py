@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.deps import PageOffset, SettingsDep, StoreDep, TemplatesDep
+from api.deps import PageOffset, SettingsDep, StoreDep, TemplatesDep, UserStoreDep
 from api.models import MeasureFilter, MeasurePublic
 from api.reads.deadlines import find_deadlines
 from api.reads.entities import list_pollutants, list_sectors
@@ -23,6 +23,7 @@ from api.routes.entity_pages import router as entity_router
 from api.routes.ids import PlanId
 from api.sparql_results import GRAPH_TYPES
 from kg.errors import AirkgError, InputError, NotFound
+from kg.sparql_guard import check_bounds
 from kg.models import Role
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +130,7 @@ def queries_page(request: Request, settings: SettingsDep, templates: TemplatesDe
 
 
 @router.get("/queries/{name}", response_class=HTMLResponse)
-def query_page(name: str, request: Request, store: StoreDep, settings: SettingsDep,
+def query_page(name: str, request: Request, store: UserStoreDep, settings: SettingsDep,
                templates: TemplatesDep) -> Response:
     try:
         query = get_saved(name, settings.queries_dir)
@@ -150,13 +151,15 @@ def query_page(name: str, request: Request, store: StoreDep, settings: SettingsD
 
 
 @router.get("/editor", response_class=HTMLResponse)
-def editor_page(request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
+def editor_page(request: Request, store: UserStoreDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     """The SPARQL editor: YASGUI over /sparql, and a plain form that works without JavaScript."""
     text = request.query_params.get("query", "")
     result, graph_text, error = None, None, None
     if text.strip():
         try:
-            answer = store.query(text, timeout=settings.query_timeout, max_rows=settings.max_rows)
+            check_bounds(text, settings.max_query_length)
+            answer = store.query(text, timeout=settings.query_timeout, max_rows=settings.max_rows,
+                                 max_bytes=settings.max_response_bytes)
         except AirkgError as failure:
             if failure.status >= 500 and failure.status != 503:
                 raise

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api.deps import SettingsDep, StoreDep
+from api.deps import SettingsDep, UserStoreDep
 from api.models import QueryResultPublic, SavedQueriesPublic
 from api.negotiation import choose
 from api.reads.saved import get_saved, list_saved, result_public, run_saved
@@ -33,7 +33,7 @@ def read_queries(settings: SettingsDep) -> SavedQueriesPublic:
     404: {"description": "No saved query of that name"},
 })
 def run_query(
-    name: QueryName, request: Request, store: StoreDep, settings: SettingsDep,
+    name: QueryName, request: Request, store: UserStoreDep, settings: SettingsDep,
     format: Annotated[str | None, Query(description="json or csv (else chosen by Accept).",
                                         pattern="^(json|csv)$")] = None,
 ) -> QueryResultPublic | Response:

@@ -1,7 +1,12 @@
 """The SPARQL 1.1 Protocol endpoint: GET ?query=, POST form, POST application/sparql-query. Read-only.
 
-Every query goes through :meth:`kg.store.Store.query`, whose guard refuses updates, SERVICE and
-FROM naming graphs elsewhere before anything runs; the time limit and row cap come from Settings.
+Before anything parses a query, its raw text is bounded here (length, nesting, operators:
+:func:`kg.sparql_guard.check_bounds`). Then the query goes to a worker process of the app's
+:class:`~kg.query_pool.QueryPool`, which runs the guard of :meth:`kg.store.Store.query` (no update,
+no SERVICE, no FROM naming graphs elsewhere, no function but SPARQL's built-ins and XSD casts),
+evaluates the query and serializes the answer, within the time limit (then the worker is killed:
+503), the row cap and the byte cap (413) and its memory limit (503). The server's own threads never
+parse or evaluate a user's query (except over an in-memory store, which no worker can open).
 """
 
 from __future__ import annotations
@@ -15,23 +20,24 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import SettingsDep, StoreDep
 from api.errors import UnsupportedMediaType
 from api.sparql_results import BOOLEAN_TYPES, GRAPH_TYPES, SOLUTION_TYPES, render
-from kg.errors import ForbiddenQuery, InputError
+from kg.errors import ForbiddenQuery, InputError, QueryTooLarge
+from kg.sparql_guard import check_bounds
 
 router = APIRouter(tags=["sparql"])
 
-MAX_QUERY_LENGTH = 100_000
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _RESPONSES = {
     303: {"description": "A browser (Accept: text/html) without a query is sent to the editor"},
     200: {"description": "Query results", "content": {media: {} for media in
                                                      dict.fromkeys(SOLUTION_TYPES + BOOLEAN_TYPES + GRAPH_TYPES)}},
-    400: {"description": "Malformed query or parameters"},
-    403: {"description": "Update, SERVICE or a remote FROM: refused before running"},
+    400: {"description": "Malformed query or parameters, or a query nested too deeply"},
+    403: {"description": "Update, SERVICE, a remote FROM or a function other than SPARQL's built-ins and XSD casts: "
+                         "refused before running"},
     406: {"description": "No acceptable result format"},
-    413: {"description": "More rows than the configured cap"},
+    413: {"description": "A query text, or an answer (rows or bytes), larger than the configured limits"},
     415: {"description": "Unsupported request body type"},
-    503: {"description": "Past the configured time limit"},
+    503: {"description": "Past the configured time or memory limit, or too many queries at once"},
 }
 _BODY = {
     "requestBody": {
@@ -49,10 +55,18 @@ def answer(query: str | None, request: Request, store, settings) -> Response:
     """Run ``query`` and serialize it as the request's Accept header asks."""
     if query is None or not query.strip():
         raise InputError("no query: give it as ?query=, as the form field query, or as an application/sparql-query body")
-    if len(query) > MAX_QUERY_LENGTH:
-        raise InputError(f"the query is {len(query)} characters long; at most {MAX_QUERY_LENGTH} are accepted")
-    result = store.query(query, timeout=settings.query_timeout, max_rows=settings.max_rows)
-    body, media_type = render(result, request.headers.get("accept"))
+    check_bounds(query, settings.max_query_length)
+    accept = request.headers.get("accept")
+    pool = getattr(request.app.state, "query_pool", None)
+    if pool is not None:
+        body, media_type = pool.render(query, accept, generation=store.generation)
+    else:  # an in-memory store: no other process can open it
+        result = store.query(query, timeout=settings.query_timeout, max_rows=settings.max_rows,
+                             max_bytes=settings.max_response_bytes)
+        body, media_type = render(result, accept)
+        if len(body) > settings.max_response_bytes:
+            raise QueryTooLarge(f"the answer is {len(body):,} bytes, more than the {settings.max_response_bytes:,} "
+                                "this server returns; select fewer or shorter values, or add a LIMIT")
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
 
 
