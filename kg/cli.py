@@ -219,12 +219,25 @@ def sparql(
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
     store: StoreOption = None,
 ) -> None:
-    """Run an ad-hoc SPARQL query against the store."""
+    """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own)."""
+    from kg.query_pool import PoolLimits, PooledStore, pool_for
     from kg.results import render
+    from kg.sparql_guard import MAX_USER_QUERY_LENGTH, check_bounds
 
     text = _query_text(query)
+    check_bounds(text, MAX_USER_QUERY_LENGTH)
+    memory = int(os.environ.get("AIRKG_QUERY_MEMORY_MB", "2048")) * 1024**2
     with open_store(store, read_only=True) as source:
-        typer.echo(render(source.query(text), format))
+        # As the server does: the query is parsed and run in a worker process, so that a query the engine
+        # cannot survive (a stack overflow, memory exhausted) ends in one line and exit 2, not a crash.
+        pool = pool_for(source, PoolLimits(timeout=None, max_rows=None, max_bytes=None, memory_bytes=memory or None),
+                        size=1, waiting=0, quiet=True)
+        try:
+            result = (PooledStore(source, pool) if pool is not None else source).query(text)
+        finally:
+            if pool is not None:
+                pool.close()
+        typer.echo(render(result, format))
 
 
 @app.command("query")

@@ -98,21 +98,22 @@ def reader_spec(store: Store) -> tuple[Any, ...] | None:
     return None
 
 
-def pool_for(store: Store, limits: PoolLimits, size: int = 2, waiting: int = 4) -> QueryPool | None:
+def pool_for(store: Store, limits: PoolLimits, size: int = 2, waiting: int = 4,
+             quiet: bool = False) -> QueryPool | None:
     """A pool of workers reading ``store``, or None when ``size`` is 0 or the store cannot be shared."""
     spec = reader_spec(store)
     if spec is None or size <= 0:
         return None
-    return QueryPool(spec, limits, size=size, waiting=waiting)
+    return QueryPool(spec, limits, size=size, waiting=waiting, quiet=quiet)
 
 
 # --------------------------------------------------------------------------- the server's side
 
 
 class _Worker:
-    def __init__(self, context: Any, spec: tuple[Any, ...], memory_bytes: int | None) -> None:
+    def __init__(self, context: Any, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes),
+        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes, quiet),
                                        name="airkg-query-worker", daemon=True)
         self.process.start()
         child.close()
@@ -134,10 +135,13 @@ class QueryPool:
         limits: The limits of each query, unless a call gives others.
         size: Workers, i.e. queries running at once.
         waiting: Queries that may wait for a worker; more are refused with :class:`~kg.errors.ServerBusy`.
+        quiet: Workers write nothing on stderr (the engine's own words as it aborts; for the CLI).
     """
 
-    def __init__(self, spec: tuple[Any, ...], limits: PoolLimits, *, size: int = 2, waiting: int = 4) -> None:
+    def __init__(self, spec: tuple[Any, ...], limits: PoolLimits, *, size: int = 2, waiting: int = 4,
+                 quiet: bool = False) -> None:
         self.spec = spec
+        self.quiet = quiet
         self.limits = limits
         self.size = size
         self.waiting = waiting
@@ -217,7 +221,7 @@ class QueryPool:
             raise ServerBusy(f"no query worker became free within {timeout:g} s; try again shortly") from None
 
     def _new_worker(self) -> _Worker:
-        worker = _Worker(self._context, self.spec, self.limits.memory_bytes)
+        worker = _Worker(self._context, self.spec, self.limits.memory_bytes, self.quiet)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -312,8 +316,12 @@ def _open(spec: tuple[Any, ...]) -> Store:
     return SparqlEndpointStore(url, update_url=update_url, gsp_url=gsp_url, auth=auth, graph_prefix=graph_prefix)
 
 
-def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | None) -> None:
+def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool = False) -> None:
     """A worker: open the store, then answer jobs until the pipe closes."""
+    if quiet:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
     with contextlib.suppress(OSError):
         os.nice(10)
     if memory_bytes:
