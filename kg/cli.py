@@ -12,7 +12,7 @@ import typer
 from tqdm import tqdm
 
 from kg.errors import AirkgError, DocumentError, InputError
-from kg.evaluation import FIELDS, load_golden, score
+from kg.evaluation import FIELDS
 from kg.extract.assembly import PlanOverrides, extract_plan
 from kg.loading import check_overrides, ingest_files, remove_plan
 from kg.extract.reading import read_document
@@ -182,26 +182,82 @@ def evaluate(
     documents: Annotated[list[Path], typer.Option(help="Folders holding the annotated documents.")] = [
         Path("seeds"), Path("tests/documents")],
     show_errors: Annotated[bool, typer.Option(help="List every missed and spurious item.")] = False,
+    variants: Annotated[bool, typer.Option(
+        help="Also extract every text variant of every document (kg/variants.py) and print, per variant and "
+             "field, the macro F1 over the documents and the worst document.")] = False,
 ) -> None:
-    """Print precision, recall and F1 per field against the golden annotations."""
-    typer.echo(f"{'document':<34} {'field':<11} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn")
-    for golden_file in sorted(golden.glob("*.json")):
-        annotation = load_golden(golden_file)
-        source = next((folder / annotation["document"] for folder in documents
-                       if (folder / annotation["document"]).exists()), None)
+    """Print precision, recall and F1 per field against the golden annotations: per document, per layout and,
+    with --variants, per text variant."""
+    from kg.evaluation import combine, golden_sources, layout_of, score_document, score_variants
+
+    header = f"{'field':<11} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn"
+    typer.echo(f"{'document':<34} {header}")
+    results, variant_results = [], []
+    for stem, annotation, source in golden_sources(golden, documents):
         if source is None:
-            typer.echo(f"{golden_file.name}: document {annotation['document']} not found", err=True)
+            typer.echo(f"{stem}.json: document {annotation['document']} not found", err=True)
             continue
-        scores = score(extract_plan(read_document(source)), annotation)
+        base = read_document(source)
+        result = score_document(base, annotation, stem, layout_of(source))
+        results.append(result)
+        if result.refused:
+            typer.echo(f"{stem}: refused: {result.refused}", err=True)
         for field in FIELDS:
-            s = scores[field]
-            typer.echo(f"{golden_file.stem[:34]:<34} {field:<11} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}"
-                       f"  {s.true_positives}/{s.false_positives}/{s.false_negatives}")
-            if show_errors:
-                for item in s.missed:
-                    typer.echo(f"    missed   {item}")
-                for item in s.spurious:
-                    typer.echo(f"    spurious {item}")
+            _echo_score(stem[:34], result.scores[field], show_errors)
+        if variants:
+            variant_results += score_variants(base, annotation, stem, result.layout)
+    typer.echo(f"\n{'layout':<34} {header}  documents")
+    for layout in sorted({result.layout for result in results}):
+        members = [result for result in results if result.layout == layout]
+        totals = combine(result.scores for result in members)
+        for field in FIELDS:
+            _echo_score(f"[{layout}]"[:34], totals[field], False, f"  {len(members)}")
+    if variants:
+        _echo_variants(results, variant_results, show_errors)
+
+
+def _echo_score(label: str, s, show_errors: bool, suffix: str = "") -> None:
+    typer.echo(f"{label:<34} {s.field:<11} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}"
+               f"  {s.true_positives}/{s.false_positives}/{s.false_negatives}{suffix}")
+    if show_errors:
+        for item in s.missed:
+            typer.echo(f"    missed   {item}")
+        for item in s.spurious:
+            typer.echo(f"    spurious {item}")
+
+
+def _echo_variants(results, variant_results, show_errors: bool) -> None:
+    """One line per (variant, field): macro F1 over the documents the variant applies to, the worst one; with
+    show_errors, what each variant gets wrong that the base document does not."""
+    from kg.variants import TEXT_VARIANTS
+
+    base = {result.golden: result for result in results}
+    typer.echo(f"\n{'variant':<18} {'field':<11} {'macro':>6} {'worst':>6} {'base':>6}  worst document "
+               "(documents, refused); base: macro F1 of the same documents unchanged")
+    for name in TEXT_VARIANTS:
+        runs = [run for run in variant_results if run.variant == name]
+        if not runs:
+            continue
+        refused = sum(1 for run in runs if run.refused)
+        for field in FIELDS:
+            f1s = [(run.scores[field].f1, run.golden) for run in runs]
+            worst_f1, worst = min(f1s)
+            macro = sum(f1 for f1, _ in f1s) / len(f1s)
+            unchanged = sum(base[run.golden].scores[field].f1 for run in runs) / len(runs)
+            typer.echo(f"{name:<18} {field:<11} {macro:6.3f} {worst_f1:6.3f} {unchanged:6.3f}  "
+                       f"{worst if worst_f1 < 1 else '-'} ({len(runs)}, {refused})")
+        if not show_errors:
+            continue
+        for run in runs:
+            if run.refused:
+                typer.echo(f"    {name} {run.golden} refused: {run.refused}")
+                continue
+            for field in FIELDS:
+                before = base[run.golden].scores[field]
+                for item in sorted(set(run.scores[field].missed) - set(before.missed)):
+                    typer.echo(f"    {name} {run.golden} missed   {field} {item}")
+                for item in sorted(set(run.scores[field].spurious) - set(before.spurious)):
+                    typer.echo(f"    {name} {run.golden} spurious {field} {item}")
 
 
 def _query_text(query: str) -> str:
@@ -219,25 +275,12 @@ def sparql(
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
     store: StoreOption = None,
 ) -> None:
-    """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own)."""
-    from kg.query_pool import PoolLimits, PooledStore, pool_for
+    """Run an ad-hoc SPARQL query against the store."""
     from kg.results import render
-    from kg.sparql_guard import MAX_USER_QUERY_LENGTH, check_bounds
 
     text = _query_text(query)
-    check_bounds(text, MAX_USER_QUERY_LENGTH)
-    memory = int(os.environ.get("AIRKG_QUERY_MEMORY_MB", "2048")) * 1024**2
     with open_store(store, read_only=True) as source:
-        # As the server does: the query is parsed and run in a worker process, so that a query the engine
-        # cannot survive (a stack overflow, memory exhausted) ends in one line and exit 2, not a crash.
-        pool = pool_for(source, PoolLimits(timeout=None, max_rows=None, max_bytes=None, memory_bytes=memory or None),
-                        size=1, waiting=0, quiet=True)
-        try:
-            result = (PooledStore(source, pool) if pool is not None else source).query(text)
-        finally:
-            if pool is not None:
-                pool.close()
-        typer.echo(render(result, format))
+        typer.echo(render(source.query(text), format))
 
 
 @app.command("query")

@@ -1,0 +1,141 @@
+"""The metamorphic robustness suite: every golden document rewritten (``tests/variants.py``: traditional
+characters, no line breaks, inline numbering, page-number noise, full-width and half-width forms, spaced digits,
+wrapped table cells, ``.docx``/``.pdf``/``.html`` renderings) must give the facts of its BASE golden annotation,
+F1 ≥ 0.97 per field, and every span of what is extracted must index the variant's own text as read.
+
+Names are compared folded (``kg.evaluation.name_key``), so a traditional variant's names, kept as written, match
+the golden's; deadlines by date and kind. ``airkg evaluate --variants`` prints the same figures per variant.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pytest
+from pydantic import BaseModel
+
+from kg.errors import DocumentError
+from kg.evaluation import FieldScore, load_golden, score
+from kg.extract.assembly import extract_plan
+from kg.extract.normalising import fold
+from kg.extract.reading import SourceDocument, document_from_bytes
+from kg.models import Plan, Span
+from kg.variants import TEXT_VARIANTS, make_variant, text_variants
+from tests.conftest import GOLDEN, source_of
+from tests.variants import Variant, base_document, variants_of
+
+GOLDEN_FILES = sorted(GOLDEN.glob("*.json"))
+HELD_FIELDS = ("measures", "agencies", "deadlines", "pollutants")
+BAR = 0.97
+
+
+def _cases() -> list:
+    cases = []
+    for path in GOLDEN_FILES:
+        source = source_of(load_golden(path)["document"])
+        for variant in variants_of(source):
+            marks = [pytest.mark.slow] if variant.slow else []
+            cases.append(pytest.param((path, variant), id=f"{path.stem}-{variant.name}", marks=marks))
+    return cases
+
+
+@dataclass
+class Extracted:
+    variant: Variant
+    document: SourceDocument | None
+    plan: Plan | None
+    refused: str | None
+    scores: dict[str, FieldScore]
+
+
+@pytest.fixture(scope="module", params=_cases())
+def extracted(request: pytest.FixtureRequest) -> Extracted:
+    """One variant of one golden document, read, extracted and scored once for all its tests."""
+    path, variant = request.param
+    if variant.unavailable:
+        pytest.skip(variant.unavailable)
+    golden = load_golden(path)
+    document = plan = refused = None
+    try:
+        document = variant.read()
+        plan = extract_plan(document)
+    except DocumentError as error:
+        refused = str(error)
+    return Extracted(variant, document, plan, refused, score(plan, golden))
+
+
+@pytest.mark.parametrize("field", HELD_FIELDS)
+def test_variant_gives_the_facts_of_its_base(extracted: Extracted, field: str) -> None:
+    assert extracted.refused is None, f"{extracted.variant.name}: refused: {extracted.refused}"
+    result = extracted.scores[field]
+    assert result.f1 >= BAR, (
+        f"{extracted.variant.name} {field}: P={result.precision:.3f} R={result.recall:.3f} F1={result.f1:.3f}; "
+        f"missed {result.missed[:8]}, spurious {result.spurious[:8]}"
+    )
+
+
+def test_spans_index_the_variants_own_text(extracted: Extracted) -> None:
+    assert extracted.refused is None, f"{extracted.variant.name}: refused: {extracted.refused}"
+    text = extracted.document.text
+    wrong = [(where, span.start, span.end, span.text, text[span.start:span.end])
+             for where, span in _spans(extracted.plan, "plan") if text[span.start:span.end] != span.text]
+    assert not wrong, f"{len(wrong)} spans do not reproduce their text, e.g. {wrong[:5]}"
+
+
+def _spans(value: object, where: str):
+    """(where, span) for every Span inside ``value``, a model, a list or a dict."""
+    if isinstance(value, Span):
+        yield where, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _spans(getattr(value, name), f"{where}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _spans(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _spans(item, f"{where}[{key}]")
+
+
+# --------------------------------------------------------------------------- the generator itself
+
+def _same(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFKC", fold(a)) == unicodedata.normalize("NFKC", fold(b))
+
+
+@pytest.mark.parametrize("golden", GOLDEN_FILES, ids=lambda path: path.stem)
+def test_offset_maps_point_at_each_characters_rewrite(golden) -> None:
+    base = base_document(source_of(load_golden(golden)["document"]))
+    for variant in text_variants(base.text):
+        assert len(variant.offsets) == len(base.text) + 1 and variant.offsets[-1] == len(variant.text)
+        wrong = [(index, char, variant.text[variant.offset(index)]) for index, char in enumerate(base.text)
+                 if variant.kept[index] and not (_same(char, variant.text[variant.offset(index)])
+                                                 or (char == "\n" and variant.text[variant.offset(index)] == " "))]
+        assert not wrong, f"{variant.name}: {wrong[:5]}"
+        read = document_from_bytes(base.name, variant.text.encode("utf-8")).text
+        assert read == variant.text, f"{variant.name}: reading changes the variant's text"
+
+
+def test_each_variant_does_what_it_says() -> None:
+    text = ("一、总体要求\n到2025年，PM2.5浓度下降。\n\n二、重点任务\n1．严格准入（牵头单位：市发展改革委）。\n"
+            "2．加强监管，2023年10月底前完成。\n序号\t任务\t牵头单位\n"
+            "1\t推进涉VOCs重点企业分级管控，对全区汽车制造、家具制造、印刷企业开展分级评估。\t市生态环境局\n")
+    variant = {name: make_variant(name, text) for name in TEXT_VARIANTS}
+    assert "牽頭單位" in variant["traditional"].text and len(variant["traditional"].text) == len(text)
+    assert "\n" not in variant["flattened"].text and "PM2.5" in variant["flattened"].text
+    assert "下降。二、重点任务1．严格准入" in variant["inline_numbering"].text
+    assert "\n序号\t" in variant["inline_numbering"].text  # a table row is left alone
+    assert "２０２５" in variant["fullwidth"].text and "ＰＭ２.５" in variant["fullwidth"].text
+    assert "(牵头单位：市发展改革委)" in variant["halfwidth"].text and "1.严格" in variant["halfwidth"].text
+    assert "到 2025 年" in variant["spaced_digits"].text and "2023 年 10 月底前" in variant["spaced_digits"].text
+    wrapped = variant["wrapped_table"].text.split("\n")
+    row = next(index for index, line in enumerate(wrapped) if line.startswith("1\t"))
+    assert wrapped[row].endswith("\t市生态环境局") and wrapped[row + 1].startswith("\t")
+    assert all(len(cell) <= 20 for line in wrapped[row:] for cell in line.split("\t"))
+    long_text = "".join(f"{number}．第{number}项任务。" + "加强管理。" * 60 + "\n" for number in range(1, 13))
+    noisy = make_variant("page_noise", long_text).text
+    assert re.search(r"。\n— 1 —\d+．第", noisy) and re.search(r"。\n- 2 -\n\d+．第", noisy)
+    start, end = variant["spaced_digits"].span(text.index("2023"), text.index("底前") + 2)
+    assert variant["spaced_digits"].text[start:end] == "2023 年 10 月底前"
