@@ -66,7 +66,7 @@ _STRUCTURE_BREAKS = [re.compile(rule) for rule in (
     rf"[^\n（(《]{_PLAN_WORD}(?P<at>)(?:为(?:深入|进一步|全面|切实|持续|加快|有效|推动|坚决|打好|了)|根据|按照|依据)",
     rf"的通知(?P<at>){_DOC_NUMBER}",  # notice title | 文号
     rf"{_DOC_NUMBER}(?P<at>)[\u4e00-\u9fff《]",  # 文号 | addressees
-    rf"{_ISSUER_END}[ \u3000]*(?P<at>){_DATE}[ \u3000]*[\u4e00-\u9fff（(]",  # signature | date
+    rf"{_ISSUER_END}[ \u3000]*(?P<at>){_DATE}[ \u3000]*(?:[\u4e00-\u9fff（(\n]|$)",  # signature | date
     rf"{_ISSUER_END}[ \u3000]*{_DATE}[ \u3000]*(?P<at>)[\u4e00-\u9fff（(]",  # date | what follows
     rf"[。！](?P<at>)[ \u3000]*[^。；，\n]{{2,24}}{_ISSUER_END}[ \u3000]*{_DATE}",  # … | signature
     r"[（(]此件公开发布[）)](?P<at>)[^\n]",
@@ -153,7 +153,7 @@ def _fold_table() -> dict[int, str]:
 
 def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
     deletions = [match.span() for match in _NOISE.finditer(folded) if match.end() > match.start()]
-    deletions += _spaces_in_codes(folded) + _wrapped_line_breaks(folded)
+    deletions += _spaces_in_codes(folded) + _wrapped_line_breaks(folded) + _running_headers(folded)
     deletions.sort()
     pieces, starts, origins, position, length = [], [], [], 0, 0
     for start, end in deletions:
@@ -177,6 +177,20 @@ def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
 _SENTENCE_END = "。；;！？!?：:"
 _NEW_LINE_START = re.compile(rf"[ \u3000\t]|{_LABEL_WORDS}|序号\t|[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十\d]|第[一二三四五六七八九十\d]+[章条]|\d{{1,3}}[、．.][^\d]|[①-⑳]")
 _SPLIT_NUMBER = re.compile(r"\d[ \u3000]*\n(?=[年月日号%])")
+
+
+_PAGE_LINE = re.compile(rf"^(?P<text>[^\n]{{0,40}}?)[ \u3000]*(?:{_PAGE_NUMBER})[ \u3000]*$"
+                        rf"|^[ \u3000]*(?:{_PAGE_NUMBER})[ \u3000]*(?P<text2>[^\n]{{0,40}}?)[ \u3000]*$", re.M)
+
+
+def _running_headers(folded: str) -> list[tuple[int, int]]:
+    """Page headers and footers: a short line with a page number whose words recur on other pages
+    (``柳州市人民政府办公室文件　　— 5 —``). The whole line goes, not only the number."""
+    lines = [(m.start(), m.end(), (m.group("text") or m.group("text2") or "").strip()) for m in _PAGE_LINE.finditer(folded)]
+    counts: dict[str, int] = {}
+    for _, _, words in lines:
+        counts[words] = counts.get(words, 0) + 1
+    return [(start, end) for start, end, words in lines if words and counts[words] >= 2]
 
 
 def _wrapped_line_breaks(folded: str) -> list[tuple[int, int]]:

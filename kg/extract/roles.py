@@ -465,7 +465,12 @@ def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, s
 
 
 def _is_agency(name: str) -> bool:
-    return 2 <= len(name) <= 40 and bool(ORG_SUFFIX.search(name) or _LOCAL_GOVERNMENT.match(name))
+    """A body's name: an organisation's head noun, or a group of local governments (各县区, 16市), also
+    with an alternative in parentheses (各镇（街道）, 各县、区人民政府（管委会）)."""
+    if not 2 <= len(name) <= 40:
+        return False
+    bare = _QUALIFIER.sub("", name).replace("、", "")
+    return bool(ORG_SUFFIX.search(bare) or _LOCAL_GOVERNMENT.match(bare))
 
 
 def _leader_names(value: str, start: int, known: frozenset[str]) -> list[tuple[str, Span]]:
