@@ -2,7 +2,7 @@
 
 Each parameter type has a resolver turning text into one term: regions through the
 gazetteer (Chinese or pinyin English names, short names, six-digit codes), pollutants,
-sectors, agency types, roles, deadline kinds and bases through the SKOS schemes of
+sectors, agency types, roles, deadline kinds, quality flags and bases through the SKOS schemes of
 ``ontology/`` (code, Chinese or English label, case and ``-``/``_``/space blind), dates,
 integers and plain strings. Anything that does not resolve raises
 :class:`~kg.errors.InputError` saying what is accepted.
@@ -43,6 +43,7 @@ _SCHEMES = {
     "role": "roles",
     "deadline_kind": "deadline-kinds",
     "level": "levels",
+    "quality_flag": "quality-flags",
 }
 _BASES = {"stated": ("stated", "明确", "文中明确"), "inferred": ("inferred", "推断", "推定")}
 _DATE_FORMS = (
