@@ -23,6 +23,19 @@ class Span(BaseModel):
     end: int = Field(description="Offset just past the last character.")
 
 
+# --------------------------------------------------------------------------- quality flags
+
+
+class QualityFlagPublic(BaseModel):
+    """Something extraction found that an analyst should review (see ontology/quality-flags.ttl)."""
+
+    code: str = Field(description="The kind: numbering_gaps, role_words_without_agencies, agency_unknown_head …")
+    message: str | None = Field(None, description="What was found, in English.")
+    count: int | None = Field(None, description="How many instances the flag covers, when counted.")
+    span: Span | None = Field(None, description="Where the first instance is written, when it is in the text.")
+    text: str | None = Field(None, description="The words of that span.")
+
+
 # --------------------------------------------------------------------------- plans
 
 
@@ -42,6 +55,7 @@ class PlanPublic(PlanBase):
     measure_count: int = 0
     agency_count: int = 0
     deadline_count: int = 0
+    quality_flags: list[QualityFlagPublic] = Field([], description="The plan's own flags (numbering, year, …).")
 
 
 class PlansPublic(BaseModel):
@@ -98,6 +112,7 @@ class MeasurePublic(MeasureBase):
     pollutants: list[ConceptLink] = []
     sectors: list[ConceptLink] = []
     regions: list[Ref] = []
+    quality_flags: list[QualityFlagPublic] = []
 
 
 class MeasuresPublic(BaseModel):

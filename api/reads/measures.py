@@ -11,8 +11,9 @@ while a single property path from a bound value (``?m …/skos:broader* ?polluta
 each filter is one such pattern; the first one (the most selective kind) reads the measures with
 their plan and start offset, every other one is read as the set of measures it holds, and the
 rows are checked against the sets, ordered, counted and paged here. The details of a page are
-three queries whatever its size: the measures' values, then those of their assignments, deadlines
-and spans with the codes and labels of the concepts and regions named, then the agencies' labels.
+four queries whatever its size: the measures' values, then those of their assignments, deadlines
+and spans with the codes and labels of the concepts and regions named, then the agencies' labels,
+then the measures' quality flags (``api/reads/flags.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, Measu
 from api.reads.common import (
     Row, boolean, date, deadline_id, entity_iri, integer, local_id, reused, select, text,
 )
+from api.reads.flags import flags_of
 from kg.models import Role
 from kg.store import Store, sparql_term
 
@@ -321,6 +323,8 @@ def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
                           for region in sorted(values.all(AIRKG + "mentionsRegion"), key=str)
                           for label in labels.each(str(region))]
         by_iri[iri] = record
+    for record, flags in zip(by_iri.values(), flags_of(store, list(by_iri))):
+        record.quality_flags = flags
     return [by_iri[iri] for iri in iris if iri in by_iri]
 
 

@@ -8,6 +8,7 @@ from api.errors import not_found
 from api.models import PlanPublic
 from api.models import Ref
 from api.reads.common import Row, entity_iri, integer, local_id, ref, reused, select, text, date, values_block
+from api.reads.flags import flags_of
 from kg.store import Store
 
 _PLAN_IRIS = "SELECT ?plan WHERE { ?plan a airkg:Plan }"
@@ -75,12 +76,15 @@ def list_plans(store: Store, limit: int, offset: int = 0) -> tuple[list[PlanPubl
 
 
 def plans_by_iri(store: Store, iris: list[URIRef]) -> list[PlanPublic]:
-    """The plans ``iris`` (read from the store or built by :func:`plan_iri`) with their counts, in that
-    order; an IRI that is no plan is left out."""
+    """The plans ``iris`` (read from the store or built by :func:`plan_iri`) with their counts and quality
+    flags, in that order; an IRI that is no plan is left out."""
     if not iris:
         return []
     found = {row["plan"]: _plan(row) for row in select(store, _PLANS.format(plans=values_block("plan", iris)))}
-    return [found[iri] for iri in iris if iri in found]
+    plans = [found[iri] for iri in iris if iri in found]
+    for plan, flags in zip(plans, flags_of(store, [URIRef(plan.iri) for plan in plans])):
+        plan.quality_flags = flags
+    return plans
 
 
 def plan_iri(plan_id: str) -> URIRef:
