@@ -10,6 +10,7 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``traditional``     simplified → traditional, one character for one (OpenCC ``s2t`` per character); a character
                     whose conversion would not fold back to itself (``着`` → ``著``) is kept, so that names still
                     compare equal after :func:`kg.extract.normalising.fold`
+``simplified``      traditional → simplified, one character for one (for a base written in traditional characters)
 ``flattened``       every line break removed (a space where two ASCII letters or digits would meet)
 ``inline_numbering`` the line breaks before numbered headings removed: ``…专项整治。1、组织摸底排查。``
 ``page_noise``      a page number (``— 3 —``, ``- 4 -``, ``第 5 页 共 9 页``) after a line end every ~1,500
@@ -23,6 +24,8 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``wrapped_table``   in a TAB-separated table, every cell longer than 20 characters wrapped onto continuation lines
                     (``\\t…rest of the cell``: empty leading cells, then the rest), cut after ``、，。；`` where one
                     falls in the second half of the line, else at 20 characters
+``combined``        ``traditional``, ``page_noise``, ``spaced_digits`` and ``flattened``, in this order (page numbers
+                    end up inside the text: ``…。— 3 —21、…``), as a repost of a PDF copy has them
 =================== =============================================================================================
 
 A variant that would not change a text does not apply to it (:func:`text_variants` leaves it out).
@@ -317,10 +320,37 @@ def _wrap(cell: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
     return chunks
 
 
+# --------------------------------------------------------------------------- several at once
+
+
+def simplified(base: str) -> Pairs:
+    """Traditional → simplified, one character for one (:func:`kg.extract.normalising.fold` on ideographs)."""
+    fold = _fold()
+    if fold is None:
+        return _identity(base)
+    return [(fold(char) if _cjk(char) else char, index) for index, char in enumerate(base)]
+
+
+def _composed(*steps: Callable[[str], Pairs]) -> Callable[[str], Pairs]:
+    """The rewrites ``steps`` one after the other, each on the text the one before made."""
+
+    def rewrite(base: str) -> Pairs:
+        text, origin = base, list(range(len(base)))  # origin[i]: the base offset of text[i] (or None)
+        for step in steps:
+            pairs = step(text)
+            origin = [origin[at] if at is not None else None for _, at in pairs]
+            text = "".join(char for char, _ in pairs)
+        return list(zip(text, origin))
+
+    rewrite.__doc__ = " then ".join(step.__name__ for step in steps)
+    return rewrite
+
+
 # --------------------------------------------------------------------------- all of them
 
 TEXT_VARIANTS: dict[str, Callable[[str], Pairs]] = {
     "traditional": traditional,
+    "simplified": simplified,
     "flattened": flattened,
     "inline_numbering": inline_numbering,
     "page_noise": page_noise,
@@ -328,6 +358,8 @@ TEXT_VARIANTS: dict[str, Callable[[str], Pairs]] = {
     "halfwidth": halfwidth,
     "spaced_digits": spaced_digits,
     "wrapped_table": wrapped_table,
+    # a repost of a PDF copy on a mirror site: all of these at once, page numbers ending up inside the text
+    "combined": _composed(traditional, page_noise, spaced_digits, flattened),
 }
 
 

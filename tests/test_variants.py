@@ -1,7 +1,8 @@
-"""The metamorphic robustness suite: every golden document rewritten (``tests/variants.py``: traditional
-characters, no line breaks, inline numbering, page-number noise, full-width and half-width forms, spaced digits,
-wrapped table cells, ``.docx``/``.pdf``/``.html`` renderings) must give the facts of its BASE golden annotation,
-F1 ≥ 0.97 per field, and every span of what is extracted must index the variant's own text as read.
+"""The metamorphic robustness suite: every golden document rewritten (``tests/variants.py``: traditional or
+simplified characters, no line breaks, inline numbering, page-number noise, full-width and half-width forms, spaced
+digits, wrapped table cells, several at once, ``.docx``/``.pdf``/``.html`` renderings) must give the facts of its
+BASE golden annotation, F1 ≥ 0.97 per field, and every span of what is extracted must index the variant's own text
+as read.
 
 Names are compared folded (``kg.evaluation.name_key``), so a traditional variant's names, kept as written, match
 the golden's; deadlines by date and kind. ``airkg evaluate --variants`` prints the same figures per variant.
@@ -124,7 +125,10 @@ def test_each_variant_does_what_it_says() -> None:
             "1\t推进涉VOCs重点企业分级管控，对全区汽车制造、家具制造、印刷企业开展分级评估。\t市生态环境局\n")
     variant = {name: make_variant(name, text) for name in TEXT_VARIANTS}
     assert "牽頭單位" in variant["traditional"].text and len(variant["traditional"].text) == len(text)
+    assert make_variant("simplified", variant["traditional"].text).text == text
     assert "\n" not in variant["flattened"].text and "PM2.5" in variant["flattened"].text
+    combined = variant["combined"].text
+    assert "\n" not in combined and "牽頭單位" in combined and "到 2025 年" in combined
     assert "下降。二、重点任务1．严格准入" in variant["inline_numbering"].text
     assert "\n序号\t" in variant["inline_numbering"].text  # a table row is left alone
     assert "２０２５" in variant["fullwidth"].text and "ＰＭ２.５" in variant["fullwidth"].text
@@ -137,5 +141,6 @@ def test_each_variant_does_what_it_says() -> None:
     long_text = "".join(f"{number}．第{number}项任务。" + "加强管理。" * 60 + "\n" for number in range(1, 13))
     noisy = make_variant("page_noise", long_text).text
     assert re.search(r"。\n— 1 —\d+．第", noisy) and re.search(r"。\n- 2 -\n\d+．第", noisy)
+    assert re.search(r"。— 1 —\d+．第", make_variant("combined", long_text).text)
     start, end = variant["spaced_digits"].span(text.index("2023"), text.index("底前") + 2)
     assert variant["spaced_digits"].text[start:end] == "2023 年 10 月底前"
