@@ -13,10 +13,34 @@ from dataclasses import dataclass, field
 from kg.models import Span
 from kg.extract.numbering import STYLE_RANK, HeadingMatch, match_heading
 
-PLAN_LEVEL_TITLE = re.compile(
-    r"^(总体要求|总体思路|指导思想|基本原则|主要目标|工作目标|目标指标|总体目标|目标任务|重点区域|总则|"
-    r"适用范围|编制依据|发展目标|规划目标|约束性指标|争取性指标)"
+# Plan-level sections say what the plan is for, not what anyone must do: their titles name a goal, a
+# requirement, a principle or a scope, and no action. A title is read as a whole, so 目标任务 and 主要目标
+# are plan-level, 强化目标管理 (an action on targets) and 保障措施 are not.
+_GOAL_WORD = re.compile(r"(目标|要求|思路|原则|指导思想|总则|依据|适用范围|范围|背景|形势|现状|意义|定位|指标|重点区域|总体安排)")
+_ACTION_WORD = re.compile(
+    r"(推进|推动|加强|加快|开展|实施|强化|深化|深入|治理|整治|改造|建设|提升|管控|淘汰|落实|保障|监管|考核|督查|"
+    r"调整|优化|防治|攻坚|整改|执法|管理|措施|行动|工程)"
 )
+_PLAN_LEVEL_MAX = 14
+_GOAL_OPENING = re.compile(r"(总体|主要|工作|发展|规划|基本|指导)?(要求|思路|目标任务|目标|原则|思想|总则|依据|适用范围|背景|形势|指标)")
+
+
+def is_plan_level_title(title: str) -> bool:
+    """Whether a section titled ``title`` is about the plan itself (its goals, requirements, scope).
+
+    >>> [is_plan_level_title(t) for t in ("总体要求", "工作目标", "目标任务", "基本原则", "保障措施", "强化目标考核")]
+    [True, True, True, True, False, False]
+    >>> is_plan_level_title("总体要求以习近平新时代中国特色社会主义思想为指导"), is_plan_level_title("目标考核")
+    (True, False)
+    """
+    words = re.split(r"[\s　，。；：:]", title.strip(), maxsplit=1)[0]
+    if len(words) > _PLAN_LEVEL_MAX:  # a heading run into its text (一、总体要求以习近平…): its opening words
+        return bool(_GOAL_OPENING.match(words))
+    if not words or not _GOAL_WORD.search(words):
+        return False
+    return not _ACTION_WORD.search(words) or bool(_GOAL_OPENING.fullmatch(words))
+
+
 _TERMINATOR = re.compile(
     r"^[\s　]*(抄送[：:]|主送[：:]|附件[\s　]*\d*[\s　]*[:：]?[\s　]*$|本(方案|计划|意见|办法|规定|细则|通知)自.{0,12}(施行|实施)|"
     r"点击打开|（此件公开发布）|\(此件公开发布\))"
@@ -169,7 +193,7 @@ def _build_tree(text: str, lines: list[Line], first: int) -> tuple[list[Node], i
         if node.parent is not None:
             node.parent.children.append(node)
         node.path = f"{node.parent.path}.{heading.number}" if node.parent else str(heading.number)
-        node.plan_level = bool(PLAN_LEVEL_TITLE.match(node.title.text)) or bool(node.parent and node.parent.plan_level)
+        node.plan_level = is_plan_level_title(node.title.text) or bool(node.parent and node.parent.plan_level)
         nodes.append(node)
         stack.append(node)
     _set_ends(text, nodes, body_end)
