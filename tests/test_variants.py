@@ -144,3 +144,32 @@ def test_each_variant_does_what_it_says() -> None:
     assert re.search(r"。— 1 —\d+．第", make_variant("combined", long_text).text)
     start, end = variant["spaced_digits"].span(text.index("2023"), text.index("底前") + 2)
     assert variant["spaced_digits"].text[start:end] == "2023 年 10 月底前"
+
+
+# --------------------------------------------------------------------------- airkg evaluate
+
+@pytest.mark.slow
+def test_evaluate_prints_documents_layouts_and_variants() -> None:
+    import subprocess
+    import sys
+
+    from kg.evaluation import FIELDS
+    from tests.conftest import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "kg.cli", "evaluate", "--variants"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    layouts = {line.split()[0] for line in lines if line.startswith("[")}
+    expected = {"[seeds]", "[real]"} | {f"[{path.stem}]" for path in GOLDEN_FILES if path.stem.startswith("layout_")}
+    assert layouts == expected
+    rows = {(line.split()[0], line.split()[1]): line.split() for line in lines
+            if line.split() and line.split()[0] in TEXT_VARIANTS}
+    printed = {variant for variant, _ in rows}
+    assert {"traditional", "flattened", "inline_numbering", "page_noise", "fullwidth", "spaced_digits",
+            "combined"} <= printed <= set(TEXT_VARIANTS)
+    assert len(rows) == len(printed) * len(FIELDS)
+    for (variant, field), columns in rows.items():
+        assert field in FIELDS and all(0.0 <= float(value) <= 1.0 for value in columns[2:5]), columns
+    for stem in (path.stem for path in GOLDEN_FILES):
+        assert sum(1 for line in lines if line.startswith(stem[:34] + " ")) == len(FIELDS)
