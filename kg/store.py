@@ -45,10 +45,15 @@ Virtuoso 7.2.5 quirks met on the way (all handled here or in ``scripts/virtuoso.
   SPARQL compiler ... memory exhausted", several chunks in one request with "SP031: The
   length of generated SQL text has exceeded 10000 lines", and 1,000 triples take ~1 s.
   The Graph Store Protocol loads 100,000 triples in ~1.5 s, so writes use it.
-* Graph Store Protocol endpoints: ``/sparql-graph-crud`` (anonymous; needs the grants of
-  ``scripts/virtuoso.sh``) and ``/sparql-graph-crud-auth`` (HTTP *digest* auth, dba/dba).
-  Both work; the anonymous one is the default, the authenticated one is used when the
-  location carries ``user:password@``. ``GET`` of a missing graph answers 404.
+* Graph Store Protocol endpoints: ``/sparql-graph-crud`` (anonymous: read-only, as ``/sparql``,
+  once ``scripts/virtuoso.sh`` has set up its accounts) and ``/sparql-graph-crud-auth`` (HTTP
+  *digest* auth: the loading account ``airkg_loader``, or dba). The anonymous one is the default,
+  the authenticated one (and ``/sparql-auth`` for updates) is used when the location carries
+  ``user:password@``. ``GET`` of a missing graph answers 404.
+* Its read-only SPARQL user may still call built-in functions: ``bif:http_get`` fetches a URL and
+  ``bif:exec('checkpoint')`` runs SQL (7.20.3229 refuses only some, such as ``bif:system``), so the
+  guard refuses every function but SPARQL's own before a query is sent, and Virtuoso's port must
+  not be reachable by anyone but airkg.
 * A Graph Store ``PUT`` ignores Content-Type and sniffs the body: N-Triples with a long
   Chinese literal (~130 KB) is refused as "unsupported type text/plain" (500). Bodies are
   sent as Turtle that starts with an ``@prefix`` line, which it recognises.
@@ -1642,8 +1647,10 @@ class SparqlEndpointStore(Store):
             for Virtuoso (a URL ending in ``/sparql`` -> ``/sparql-graph-crud``, or
             ``/sparql-graph-crud-auth`` when ``auth`` is given); ``""``: do not use GSP, write
             with SPARQL UPDATE and read with CONSTRUCT.
-        auth: HTTP authentication for every request (Virtuoso's ``-auth`` endpoint wants
-            ``httpx.DigestAuth``).
+        auth: HTTP authentication for every request (Virtuoso's ``-auth`` endpoints want
+            ``httpx.DigestAuth``); also taken from ``user:password@`` in ``url``. With it, updates
+            go to ``…/sparql-auth`` and Graph Store writes to ``…/sparql-graph-crud-auth`` (the
+            loading account of ``scripts/virtuoso.sh``); queries still go to ``url``.
         graph_prefix: The graphs this store manages (see the module docstring); None for all,
             Virtuoso's system graphs included.
         http_timeout: Seconds for each HTTP exchange when no query timeout is given.
@@ -1659,8 +1666,12 @@ class SparqlEndpointStore(Store):
         graph_prefix: str | None = DEFAULT_GRAPH_PREFIX,
         http_timeout: float = 300.0,
     ) -> None:
+        if auth is None and urlsplit(url).username:
+            url, auth = _split_userinfo(url)
         self.url = url
-        self.update_url = update_url or url
+        # Virtuoso runs /sparql as its anonymous (read-only) SPARQL user whatever credentials are sent:
+        # an account's updates go to /sparql-auth, which asks for them (digest).
+        self.update_url = update_url or (_auth_url(url) if auth is not None else url)
         self.gsp_url = _default_gsp_url(url, auth) if gsp_url is None else (gsp_url or None)
         self.graph_prefix = graph_prefix
         self._http_timeout = http_timeout
@@ -1924,6 +1935,14 @@ def _canonical_ox(term: Any) -> Any:
     if datatype == XSD_BOOLEAN and term.value in ("1", "0"):
         return ox.Literal("true" if term.value == "1" else "false", datatype=term.datatype)
     return term
+
+
+def _auth_url(url: str) -> str:
+    """Virtuoso's authenticated twin of a ``…/sparql`` endpoint (``…/sparql-auth``); other URLs unchanged."""
+    parts = urlsplit(url)
+    if not parts.path.endswith("/sparql"):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path + "-auth", parts.query, parts.fragment))
 
 
 def _default_gsp_url(url: str, auth: httpx.Auth | None) -> str | None:

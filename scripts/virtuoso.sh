@@ -4,10 +4,13 @@
 # Usage: scripts/virtuoso.sh start|stop|status [HTTP_PORT [SQL_PORT]]
 #
 #   start   install the Debian package if missing, write a private virtuoso.ini, start
-#           virtuoso-t in the background, wait until /sparql answers, and let the anonymous
-#           SPARQL user run updates (loopback only). Does nothing if it is already running.
+#           virtuoso-t in the background, wait until /sparql answers, and set up two accounts:
+#           the anonymous SPARQL user (what /sparql runs as) may only read, and the loading
+#           account airkg_loader may update through the digest-authenticated endpoints. Prints
+#           the read-only endpoint, then the loading URL (with its password) as the last line.
+#           Sets up the accounts again if it is already running.
 #   stop    shut the server down cleanly (checkpoint), killing it if it does not go.
-#   status  exit 0 and print the endpoint if it answers, exit 1 otherwise.
+#   status  exit 0 and print the endpoints if they answer, exit 1 otherwise.
 #
 # Environment (all optional):
 #   AIRKG_VIRTUOSO_HTTP_PORT  HTTP port (default 8890; the first argument wins)
@@ -16,13 +19,20 @@
 #                             (default /tmp/airkg-virtuoso/HTTP_PORT)
 #   AIRKG_VIRTUOSO_BUFFERS    NumberOfBuffers, 8 KiB pages (default 85000, ~ 700 MiB)
 #   AIRKG_VIRTUOSO_WAIT       seconds to wait for the endpoint (default 120)
+#   AIRKG_VIRTUOSO_LOADER_PASSWORD  the loading account's password (default: made up on first
+#                             start and kept in DIR/loader.password, mode 600)
 #
-# Endpoints, once started (anonymous, from 127.0.0.1 only):
-#   http://127.0.0.1:HTTP_PORT/sparql                 SPARQL 1.1 query and update
-#   http://127.0.0.1:HTTP_PORT/sparql-graph-crud      Graph Store Protocol, no auth
-#   http://127.0.0.1:HTTP_PORT/sparql-graph-crud-auth Graph Store Protocol, digest dba/dba
-# Both ports are bound to 127.0.0.1, and the dba password stays the default "dba": never
-# expose this instance beyond loopback.
+# Endpoints, once started (from 127.0.0.1 only):
+#   http://127.0.0.1:HTTP_PORT/sparql                 SPARQL 1.1 query, read-only (anonymous):
+#                                                     serve with it (airkg serve --store URL)
+#   http://127.0.0.1:HTTP_PORT/sparql-auth            query and update, digest airkg_loader
+#   http://127.0.0.1:HTTP_PORT/sparql-graph-crud      Graph Store Protocol, read-only (anonymous)
+#   http://127.0.0.1:HTTP_PORT/sparql-graph-crud-auth Graph Store Protocol, digest airkg_loader
+# Load with http://airkg_loader:PASSWORD@127.0.0.1:HTTP_PORT/sparql (airkg build/ingest --store
+# URL: airkg then sends its updates to the -auth endpoints). Even the read-only user can call
+# Virtuoso's built-in functions (bif:http_get fetches URLs): airkg's /sparql refuses them, but
+# never let anyone but airkg reach Virtuoso's ports. Both ports are bound to 127.0.0.1, and the
+# dba password stays the default "dba": never expose this instance beyond loopback.
 set -euo pipefail
 
 cmd="${1:-status}"
@@ -33,6 +43,7 @@ buffers="${AIRKG_VIRTUOSO_BUFFERS:-85000}"
 wait_s="${AIRKG_VIRTUOSO_WAIT:-120}"
 host=127.0.0.1
 endpoint="http://${host}:${http_port}/sparql"
+loader=airkg_loader
 ini="${dir}/virtuoso.ini"
 lock="${dir}/db/virtuoso.lck"
 vad_dir=/usr/share/virtuoso-opensource-7/vad
@@ -145,31 +156,66 @@ isql() {
   isql-vt "${host}:${sql_port}" dba dba "$@"
 }
 
-grant_updates() {
-  # Let the anonymous /sparql user ("SPARQL", graph-level identity "nobody") update.
-  # GRANT errors when the grant already exists; isql reports it and goes on.
-  isql >"${dir}/grants.log" 2>&1 <<'EOF' || true
-GRANT SPARQL_UPDATE TO "SPARQL";
-GRANT EXECUTE ON DB.DBA.SPARQL_INSERT_DICT_CONTENT TO "SPARQL";
-GRANT EXECUTE ON DB.DBA.SPARQL_DELETE_DICT_CONTENT TO "SPARQL";
-GRANT EXECUTE ON DB.DBA.L_O_LOOK TO "SPARQL";
-GRANT EXECUTE ON DB.DBA.SPARUL_RUN TO "SPARQL";
-GRANT EXECUTE ON DB.DBA.SPARQL_UPDATE TO "SPARQL";
-DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);
-checkpoint;
-EOF
+loader_password() {
+  local file="${dir}/loader.password"
+  if [[ -n "${AIRKG_VIRTUOSO_LOADER_PASSWORD:-}" ]]; then
+    echo "${AIRKG_VIRTUOSO_LOADER_PASSWORD}"
+  elif [[ -s "${file}" ]]; then
+    cat "${file}"
+  else
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${file}")
+    cat "${file}"
+  fi
 }
 
-check_update() {
+set_accounts() {
+  # The anonymous /sparql user ("SPARQL", graph-level identity "nobody") may only read: the grants
+  # earlier versions of this script gave it are taken back (REVOKE of a grant that is not there
+  # is reported by isql, which goes on). The loading account gets SPARQL_UPDATE and write
+  # permission on every graph; it is reached through the digest-authenticated -auth endpoints.
+  local password
+  password="$(loader_password)"
+  [[ "${password}" =~ ^[A-Za-z0-9._~-]+$ ]] || { log "the loader password may hold only A-Z a-z 0-9 . _ ~ -"; exit 1; }
+  isql >"${dir}/grants.log" 2>&1 <<SQL || true
+REVOKE SPARQL_UPDATE FROM "SPARQL";
+REVOKE EXECUTE ON DB.DBA.SPARQL_INSERT_DICT_CONTENT FROM "SPARQL";
+REVOKE EXECUTE ON DB.DBA.SPARQL_DELETE_DICT_CONTENT FROM "SPARQL";
+REVOKE EXECUTE ON DB.DBA.SPARUL_RUN FROM "SPARQL";
+REVOKE EXECUTE ON DB.DBA.SPARQL_UPDATE FROM "SPARQL";
+DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 1);
+DB.DBA.USER_CREATE ('${loader}', '${password}');
+USER_PASSWORD_SET ('${loader}', '${password}');
+GRANT SPARQL_UPDATE TO "${loader}";
+DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('${loader}', 7);
+checkpoint;
+SQL
+}
+
+loader_url() {
+  echo "http://${loader}:$(loader_password)@${host}:${http_port}/sparql"
+}
+
+check_accounts() {
+  # The loading account can write (and drop what it wrote); the anonymous user cannot.
   local g="urn:airkg:virtuoso-sh:probe"
-  curl -sf -m 10 -o /dev/null \
-    --data-urlencode "update=INSERT DATA { GRAPH <${g}> { <${g}> <${g}> 1 } }; DROP SILENT GRAPH <${g}>" \
-    "${endpoint}"
+  local update="INSERT DATA { GRAPH <${g}> { <${g}> <${g}> 1 } }; DROP SILENT GRAPH <${g}>"
+  if ! curl -sf -m 10 -o /dev/null --digest -u "${loader}:$(loader_password)" \
+      --data-urlencode "update=${update}" "${endpoint}-auth"; then
+    log "the loading account cannot update through ${endpoint}-auth; see ${dir}/grants.log"
+    return 1
+  fi
+  if curl -sf -m 10 -o /dev/null --data-urlencode "update=${update}" "${endpoint}"; then
+    log "the anonymous user can still update through ${endpoint}; see ${dir}/grants.log"
+    return 1
+  fi
 }
 
 start() {
   if pid_of >/dev/null && answers; then
+    set_accounts
+    check_accounts || exit 1
     echo "${endpoint}"
+    loader_url
     return
   fi
   ensure_installed
@@ -193,12 +239,10 @@ start() {
     sleep 1
     t=$((t + 1))
   done
-  grant_updates
-  if ! check_update; then
-    log "${endpoint} refuses updates; see ${dir}/grants.log"
-    exit 1
-  fi
+  set_accounts
+  check_accounts || exit 1
   echo "${endpoint}"
+  loader_url
 }
 
 stop() {
@@ -219,7 +263,8 @@ stop() {
 status() {
   local pid
   if pid="$(pid_of)" && answers; then
-    echo "${endpoint} (pid ${pid}, dir ${dir})"
+    echo "${endpoint} read-only (pid ${pid}, dir ${dir})"
+    echo "loading: http://${loader}:PASSWORD@${host}:${http_port}/sparql (password in ${dir}/loader.password)"
   else
     echo "not running (${endpoint}, dir ${dir})"
     return 1

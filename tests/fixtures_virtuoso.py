@@ -1,9 +1,14 @@
-"""A session fixture giving the URL of a Virtuoso SPARQL endpoint.
+"""Session fixtures giving the URLs of a Virtuoso SPARQL endpoint.
 
-Import it into a test module (``from fixtures_virtuoso import virtuoso_url``); it is kept
-out of ``conftest.py`` on purpose. It uses ``AIRKG_VIRTUOSO_URL`` if set, else starts a
-private Virtuoso with ``scripts/virtuoso.sh`` on free loopback ports and stops it at the
-end. It skips only when ``AIRKG_SKIP_VIRTUOSO=1``; a Virtuoso that fails to start fails.
+Import them into a test module (``from fixtures_virtuoso import virtuoso_url``); they are kept
+out of ``conftest.py`` on purpose. They use ``AIRKG_VIRTUOSO_URL`` if set (the loading URL,
+``http://airkg_loader:PASSWORD@host:port/sparql``), else start a private Virtuoso with
+``scripts/virtuoso.sh`` on free loopback ports and stop it at the end. They skip only when
+``AIRKG_SKIP_VIRTUOSO=1``; a Virtuoso that fails to start fails.
+
+``virtuoso_url`` is the loading account's URL (updates go to the digest-authenticated
+``/sparql-auth`` and ``/sparql-graph-crud-auth``); ``virtuoso_read_url`` the anonymous, read-only
+``/sparql`` that a server is meant to be given.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -37,9 +43,15 @@ def _script(action: str, http: int, sql: int, folder: Path) -> subprocess.Comple
     )
 
 
+def without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 @pytest.fixture(scope="session")
 def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The /sparql URL of a running Virtuoso that accepts anonymous updates."""
+    """The loading account's /sparql URL (``user:password@``): it may update."""
     if os.environ.get("AIRKG_SKIP_VIRTUOSO") == "1":
         pytest.skip("AIRKG_SKIP_VIRTUOSO=1")
     given = os.environ.get("AIRKG_VIRTUOSO_URL")
@@ -55,3 +67,12 @@ def virtuoso_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield started.stdout.strip().splitlines()[-1]
     finally:
         _script("stop", http, sql, folder)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_read_url(virtuoso_url: str) -> str:
+    """The anonymous, read-only /sparql URL (the same endpoint without credentials), as a server is given it.
+
+    Import it together with ``virtuoso_url``.
+    """
+    return without_userinfo(virtuoso_url)

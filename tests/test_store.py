@@ -215,7 +215,8 @@ def test_remote_failure_mid_way_rolls_back(virtuoso_url: str, names: Names) -> N
     with SparqlEndpointStore(virtuoso_url, graph_prefix=names.prefix) as store:
         old_plan, old_agencies = plan_graph(names, "a", measures=1), agencies_graph(names, 1)
         store.replace_graphs({plan: old_plan, agencies: old_agencies})
-        store._client = httpx.Client(transport=FailingTransport(fail_at=3))  # noqa: SLF001
+        # the loading account's credentials kept: the restore must still be allowed to write
+        store._client = httpx.Client(transport=FailingTransport(fail_at=3), auth=store._client.auth)  # noqa: SLF001
         new = {plan: plan_graph(names, "a", 3), fresh: plan_graph(names, "new"), agencies: agencies_graph(names, 5)}
         with pytest.raises(StoreError, match="rolled back"):
             store.replace_graphs(new)
