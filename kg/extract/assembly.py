@@ -29,7 +29,8 @@ from kg.extract.header import clean_title, read_header
 from kg.extract.normalising import NormalText, normalise
 from kg.extract.reading import SourceDocument
 from kg.regions import gazetteer
-from kg.extract.segmenting import Node, Outline, node_span, segment
+from kg.extract.quality import assess_quality
+from kg.extract.segmenting import Node, Outline, node_span, paragraph_outline, segment
 from kg.extract.targets import find_targets
 from kg.extract.concepts import concept_mentions
 
@@ -66,6 +67,8 @@ def extract_plan(document: SourceDocument, overrides: PlanOverrides = PlanOverri
     region = _region_override(overrides.region) or header.region
     year = overrides.year or header.year
     plan_id = overrides.plan_id or plan_id_for(document.name)
+    if not outline.measures():
+        outline = paragraph_outline(text, outline)
     measures = _measures(normal, outline, plan_id, region, year)
     if not measures:
         raise DocumentError(f"{document.name}: no numbered measures found (一、 （一） 1． …); is this an action plan?")
@@ -89,7 +92,7 @@ def extract_plan(document: SourceDocument, overrides: PlanOverrides = PlanOverri
         sections=_sections(normal, outline),
         measures=measures,
     )
-    return _in_original(plan, normal)
+    return assess_quality(_in_original(plan, normal), numbered=outline.numbered)
 
 
 _Model = TypeVar("_Model")

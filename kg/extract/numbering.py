@@ -28,8 +28,9 @@ HEADING_STYLES: list[tuple[str, re.Pattern[str]]] = [
     ("circled", re.compile(rf"([{_CIRCLED}])[\s　]*")),
 ]
 STYLE_RANK = {name: rank for rank, (name, _) in enumerate(HEADING_STYLES)}
-# Table rows sit where 1． items would.
+# Table rows sit where 1． items would; paragraphs (a text with no numbering) below everything.
 STYLE_RANK["table_row"] = STYLE_RANK["arabic_dot"]
+STYLE_RANK["paragraph"] = len(HEADING_STYLES)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ _ANYWHERE = re.compile(
     r"|(?P<table_row>(?<![\d.])(?P<n7>\d{1,3})\t)"
 )
 _SENTENCE_END = "。；;！？!?：:"
+_CJK_NEXT = re.compile(r"[ \u3000]?[\u4e00-\u9fff“\"A-Z]")
 _CLOSERS = "”’」』）)〕】"
 _CITED_ARTICLE = re.compile(r"[规的所中之款项]")
 
@@ -125,7 +127,10 @@ def find_markers(text: str) -> list[Marker]:
             continue
         if style in ("chapter", "article") and _CITED_ARTICLE.match(text, found.end()):
             continue
-        markers.append(Marker(found.start(), style, chinese_to_int(numeral), _strong(text, found.start())))
+        strong = _strong(text, found.start())
+        if not strong and style != "table_row" and not _CJK_NEXT.match(text, found.end()):
+            continue  # inline, a heading's words must follow at once: (1)>, 3.x are not headings
+        markers.append(Marker(found.start(), style, chinese_to_int(numeral), strong))
     return markers
 
 

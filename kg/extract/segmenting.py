@@ -50,7 +50,7 @@ _MARKUP = re.compile(r"\[bookmark:[^\]]*\]")
 _TITLE_NOISE = re.compile(
     r"(〔\d{4}〕|^\d{4}年\d{1,2}月\d{1,2}日$|此件公开发布|印发给你们|：$|:$|^#|^各.{0,30}[：:]$|中国政府网|^\d{4}-\d{2}-\d{2}$|^[（(][^）)\d]*[）)]$)"
 )
-_PLAN_WORD = re.compile(r"(方案|计划|规划|意见|措施|细则|办法|要点)([（(][^）)]*[）)])?$")
+_PLAN_WORD = re.compile(r"(方案|计划|规划|意见|措施|细则|办法|要点|通知)([（(][^）)]*[）)])?$")
 _TABLE_HEADER = re.compile(r"^\s*序号\t")
 _TITLE_MAX = 60
 
@@ -86,9 +86,39 @@ class Outline:
     nodes: list[Node]
     body_end: int
     table_columns: list[str] | None = None
+    numbered: bool = True
+    """False when the measures are paragraphs: the text had no usable numbering."""
 
     def measures(self) -> list[Node]:
         return [node for node in self.nodes if not node.children and not node.plan_level]
+
+
+_TASK_CUE = re.compile(r"(牵头|负责|配合|责任单位|\d{4}年\d{0,2}月?(?:底|末)?前|[年月]底前|到\d{4}年|长期坚持|每年\d)")
+_PARAGRAPH_MIN = 15
+
+
+def paragraph_outline(text: str, outline: Outline) -> Outline:
+    """For a text with no usable numbering: each paragraph of the body that asks someone to act (it names a
+    role or a deadline) becomes a measure, numbered p1, p2 … in order. Nothing else is invented."""
+    body_start = outline.title.end if outline.title else 0
+    nodes: list[Node] = []
+    for line in split_lines(text):
+        if line.start < body_start:
+            continue
+        if _TERMINATOR.match(line.text):
+            break
+        words = line.text.strip(" \u3000\t")
+        if len(words) < _PARAGRAPH_MIN or not _TASK_CUE.search(words):
+            continue
+        start = line.start + line.text.index(words)
+        number = len(nodes) + 1
+        heading = HeadingMatch(style="paragraph", number=number, label="", rest_offset=0)
+        title_length = min(len(words.split("。", 1)[0]), _TITLE_MAX)
+        node = Node(heading, STYLE_RANK["paragraph"], start,
+                    Span(start=start, end=start + title_length, text=text[start:start + title_length]),
+                    path=f"p{number}", end=start + len(words))
+        nodes.append(node)
+    return Outline(outline.title, outline.plan_level_spans, nodes, outline.body_end, None, numbered=False)
 
 
 def split_lines(text: str) -> list[Line]:
