@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from kg.models import Role
 
@@ -123,25 +123,55 @@ class MeasuresPublic(BaseModel):
 
 
 class MeasureFilter(BaseModel):
-    """Which measures to list; every field is optional and they combine with AND."""
+    """Which measures to list; every field is optional and they combine with AND.
+
+    Plan, region, pollutant, sector and agency take names as well as codes and ids (山东省, 山东, Shandong,
+    370000; VOCs, 挥发性有机物; 钢铁, steel; 山东省生态环境厅 or its English name): they are resolved by
+    ``kg.query_params`` (api/reads/names.py), and a value that names nothing answers 400 with the closest
+    names. A pollutant or sector counts on one basis: stated (named in the text, the default everywhere),
+    inferred (implied by a sector the text names) or any."""
 
     model_config = {"extra": "forbid"}
 
-    plan: str | None = Field(None, description="Plan id.", pattern=r"^[A-Za-z0-9_.\-]{1,200}$")
-    region: str | None = Field(None, description="Region code; its sub-regions count too.", pattern=r"^[0-9]{1,12}$")
-    pollutant: str | None = Field(None, description="Pollutant code, e.g. VOCs; narrower ones count too.",
-                                  pattern=r"^[A-Za-z0-9_.\-]{1,50}$")
-    pollutant_basis: Basis = Field(Basis.any, description="stated, inferred or any.")
-    sector: str | None = Field(None, description="Sector code, e.g. steel; narrower ones count too.",
-                               pattern=r"^[A-Za-z0-9_.\-]{1,50}$")
-    sector_basis: Basis = Field(Basis.any, description="stated, inferred or any.")
-    agency: str | None = Field(None, description="Agency id (the hash in its IRI).", pattern=r"^[0-9a-f]{1,64}$")
+    plan: str | None = Field(None, description="Plan id, or its title or a part of the title only it holds.",
+                             max_length=200)
+    region: str | None = Field(None, description="Region: code (370000), Chinese (山东省, 山东) or English (Shandong) "
+                                                 "name; its sub-regions count too.", max_length=100)
+    pollutant: str | None = Field(None, description="Pollutant: code (VOCs), Chinese (挥发性有机物) or English name; "
+                                                    "narrower ones count too.", max_length=100)
+    pollutant_basis: Basis = Field(Basis.stated, description="stated (default), inferred or any.")
+    sector: str | None = Field(None, description="Sector: code (steel) or Chinese (钢铁) or English name; narrower "
+                                                 "ones count too.", max_length=100)
+    sector_basis: Basis = Field(Basis.stated, description="stated (default), inferred or any.")
+    basis: Basis | None = Field(None, description="Sets pollutant_basis and sector_basis together (unless given).")
+    agency: str | None = Field(None, description="Agency: id (76edf130b6dd), Chinese or English name, a name as "
+                                                 "written, or a part of a name only it holds.", max_length=200)
     role: Role | None = Field(None, description="Role of the agency (or of any agency).")
     due_from: dt.date | None = Field(None, description="A deadline due on or after this day.")
     due_to: dt.date | None = Field(None, description="A deadline due on or before this day.")
-    q: str | None = Field(None, description="Text in the measure's title or text.", max_length=200)
+    q: str | None = Field(None, description="Text in the measure's title or text; a pollutant's or sector's name "
+                                            "also finds its other names (steel = 钢铁).", max_length=200)
     limit: int = Field(50, ge=1, le=500, description="Page size (at most 500).")
     offset: int = Field(0, ge=0, le=1_000_000)
+    format: str | None = Field(None, description="json (default) or csv (UTF-8 with BOM, every match).",
+                               pattern="^(json|csv)$")
+
+    @model_validator(mode="after")
+    def _one_basis(self) -> MeasureFilter:
+        if self.basis is not None:
+            if "pollutant_basis" not in self.model_fields_set:
+                self.pollutant_basis = self.basis
+            if "sector_basis" not in self.model_fields_set:
+                self.sector_basis = self.basis
+        return self
+
+    @property
+    def counted_basis(self) -> str:
+        """The basis the list counts on, in words."""
+        if self.pollutant_basis == self.sector_basis:
+            return {"stated": "stated (named in the text)", "inferred": "inferred only",
+                    "any": "stated or inferred"}[self.pollutant_basis.value]
+        return f"pollutants {self.pollutant_basis.value}, sectors {self.sector_basis.value}"
 
 
 # --------------------------------------------------------------------------- agencies

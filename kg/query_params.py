@@ -223,3 +223,134 @@ def resolve_value(kind: str, value: str) -> Node:
         InputError: The value does not resolve; the message says what is accepted.
     """
     return _RESOLVERS[kind](value)
+
+
+# --------------------------------------------------------------------------- entities of the store
+#
+# Agencies and plans are named by what the store holds (not by a scheme of ontology/): these resolvers
+# take the store. Their names are read once per store generation (``Store.generation``; a remote endpoint,
+# which has none, is read again after a minute). One resolver for the CLI, the API, the pages and /graph.
+
+_AGENCY_NAMES = """SELECT DISTINCT ?a ?l ?canonical WHERE { ?a a airkg:Agency .
+  { ?a rdfs:label ?l BIND(true AS ?canonical) } UNION { ?a airkg:nameVariant ?l } }"""
+_PLAN_NAMES = "SELECT DISTINCT ?p ?t WHERE { ?p a airkg:Plan . OPTIONAL { ?p dcterms:title ?t } }"
+_NAMES_TTL = 60.0
+_names_held: dict[tuple[int, str], tuple[object, float, dict[str, set[URIRef]], dict[URIRef, str]]] = {}
+
+
+def _store_names(store, kind: str) -> tuple[dict[str, set[URIRef]], dict[URIRef, str]]:
+    """Normalized name -> entities, and entity -> the name to show, of the store's agencies or plans."""
+    import time
+
+    key = (id(store), kind)
+    generation = getattr(store, "generation", None)
+    held = _names_held.get(key)
+    now = time.monotonic()
+    if held is not None and held[0] == generation and (generation is not None or now - held[1] < _NAMES_TTL):
+        return held[2], held[3]
+    by_name: dict[str, set[URIRef]] = {}
+    shown: dict[URIRef, str] = {}
+    locals_: dict[URIRef, str] = {}
+    query = _AGENCY_NAMES if kind == "agency" else _PLAN_NAMES
+    for row in store.query(query, timeout=30).rows:
+        entity = row.get("a") if kind == "agency" else row.get("p")
+        name = row.get("l") if kind == "agency" else row.get("t")
+        if not isinstance(entity, URIRef):
+            continue
+        local = str(entity).rsplit(f"/{kind}/", 1)[-1]
+        by_name.setdefault(_normal(local), set()).add(entity)
+        if name is not None:
+            by_name.setdefault(_normal(str(name)), set()).add(entity)
+            if kind == "plan" or (row.get("canonical") is not None and getattr(name, "language", None) == "zh"):
+                shown[entity] = str(name)
+        locals_[entity] = local
+    for entity, local in locals_.items():
+        shown.setdefault(entity, local)
+    _names_held[key] = (generation, now, by_name, shown)
+    return by_name, shown
+
+
+def _entity(store, kind: str, value: str, what: str) -> URIRef:
+    text = value.strip()
+    if not text:
+        raise InputError(f"an empty {what} is not a value")
+    by_name, shown = _store_names(store, kind)
+    # an IRI, an /id/… path, kind/… or the bare id
+    local = re.sub(rf"^(?:https?://[^/]+)?/?(?:id/)?{kind}/", "", text)
+    found = by_name.get(_normal(local)) or by_name.get(_normal(text))
+    needle = _normal(text)
+    found = found or set()
+    if not found and len(needle) >= (2 if re.search(r"[\u4e00-\u9fff]", needle) else 3):
+        # a unique part of a name (生态环境厅 alone is ambiguous; 山东省生态环境 is not), or every word of it
+        found = {entity for name, entities in by_name.items() if needle in name for entity in entities}
+        words = needle.split()
+        if not found and len(words) > 1:
+            found = {entity for name, entities in by_name.items()
+                     if all(word in name.split() for word in words) for entity in entities}
+        if len(found) > 1:
+            names = sorted({shown[entity] for entity in found})
+            listed = "; ".join(names[:8]) + (f" … ({len(names)} in all)" if len(names) > 8 else "")
+            raise InputError(f"{what} {value!r} is part of several names: {listed}; give the whole name "
+                             f"(did you mean {names[0]}?)")
+    if len(found) > 1:
+        names = sorted(shown[entity] for entity in found)
+        raise InputError(f"{what} {value!r} names several: {'; '.join(names[:8])}; give its id")
+    if not found:
+        suggestions = {name: shown[next(iter(entities))] for name, entities in by_name.items()}
+        hint = _suggest(text, suggestions)
+        raise InputError(f"unknown {what} {value!r}; {hint or 'no name is close; '}"
+                         f"use its Chinese or English name, or its id")
+    return next(iter(found))
+
+
+def resolve_agency(store, value: str) -> URIRef:
+    """The agency ``value`` names: its id (``76edf130b6dd``), IRI or ``agency/…`` path, its canonical
+    Chinese or English name, a name as a plan wrote it, or a part of a name that only it holds.
+
+    Raises:
+        InputError: Nothing or several agencies match (with the closest names: ``did you mean …``).
+    """
+    return _entity(store, "agency", value, "agency")
+
+
+def resolve_plan(store, value: str) -> URIRef:
+    """The plan ``value`` names: its id, IRI, title, or a part of the title only it holds.
+
+    Raises:
+        InputError: Nothing or several plans match (with the closest titles).
+    """
+    return _entity(store, "plan", value, "plan")
+
+
+def entity_label(store, kind: str, iri: URIRef) -> str | None:
+    """The name shown for an agency or plan (its Chinese name, its title)."""
+    return _store_names(store, kind)[1].get(iri)
+
+
+def concept_code(kind: str, value: str) -> str:
+    """The code (skos:notation) of the pollutant, sector or agency type ``value`` names."""
+    return _scheme(kind).codes[_concept(kind, value)]
+
+
+def concept_names(kind: str, concept: URIRef) -> list[str]:
+    """Every label of a concept of a scheme (code, Chinese, English, alternatives): its synonyms."""
+    return sorted({name for name, found in _scheme(kind).by_name.items() if found == concept})
+
+
+def search_terms(text: str) -> list[str]:
+    """What a search for ``text`` looks for: the text itself and, when it names a pollutant or a sector
+    (VOCs, 挥发性有机物, volatile organic compounds; steel, 钢铁), every other name of that concept.
+
+    >>> "钢铁" in search_terms("steel") and "挥发性有机物" in search_terms("vocs")
+    True
+    """
+    terms = [text.strip()]
+    for kind in ("pollutant", "sector"):
+        concept = _scheme(kind).by_name.get(_normal(text))
+        if concept is not None:
+            terms += [name for name in concept_names(kind, concept) if len(name) >= 2]
+    seen: dict[str, None] = {}
+    for term in terms:
+        if term and term.casefold() not in {t.casefold() for t in seen}:
+            seen[term] = None
+    return list(seen)[:16]

@@ -31,6 +31,7 @@ from api.reads.common import (
 )
 from api.reads.flags import flags_of
 from kg.models import Role
+from kg.query_params import search_terms
 from kg.store import Store, sparql_term
 
 _CONCEPT_PREDICATE = {
@@ -43,7 +44,7 @@ _CONCEPT_PREDICATE = {
 _NARROWER_OR_SELF = "(skos:broader|^skos:narrower)*"
 #: The measure's plan's region, or a region the measure names, inside ``?region`` (or it).
 _REGION = "?m (airkg:partOfPlan/airkg:region|airkg:mentionsRegion)/airkg:parentRegion* ?region ."
-_TEXT = "?m dcterms:title|airkg:text ?f_text . FILTER(CONTAINS(LCASE(STR(?f_text)), LCASE(?q)))"
+
 _MEASURE = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
 #: The link from a measure to each agency it assigns a role, written beside every assignment
 #: (``kg.rdf_building``: ``?m airkg:hasAssignment ?a . ?a airkg:agency ?x ; airkg:role role:lead`` comes
@@ -90,8 +91,11 @@ def conditions(wanted: MeasureFilter) -> list[Condition]:
         out.append(Condition(f"?m airkg:hasDeadline/airkg:dueDate ?f_due . FILTER({' && '.join(checks)})", bindings))
     if wanted.role and not wanted.agency:
         out.append(Condition("?m ?rolePredicate ?f_agency .", {"rolePredicate": _ROLE_PREDICATE[wanted.role.value]}))
-    if wanted.q:
-        out.append(Condition(_TEXT, {"q": Literal(wanted.q)}))
+    if wanted.q:  # the words, or any name of the pollutant or sector they name (steel = 钢铁)
+        terms = search_terms(wanted.q)
+        tests = " || ".join(f"CONTAINS(LCASE(STR(?f_text)), LCASE(?q{n or ''}))" for n in range(len(terms)))
+        out.append(Condition(f"?m dcterms:title|airkg:text ?f_text . FILTER({tests})",
+                             {f"q{n or ''}": Literal(term) for n, term in enumerate(terms)}))
     return out
 
 
@@ -155,9 +159,14 @@ def find_measures(store: Store, wanted: MeasureFilter) -> tuple[list[MeasurePubl
     them reads every measure a filter holds, seconds at 10,000 plans, while a page's details cost
     milliseconds.
     """
-    key = "measures " + wanted.model_dump_json(exclude={"limit", "offset"})
-    everything, total = reused(store, key, lambda: _matches_and_total(store, wanted))
+    everything, total = matching_iris(store, wanted)
     return measure_details(store, everything[wanted.offset:wanted.offset + wanted.limit]), total
+
+
+def matching_iris(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
+    """Every measure matching ``wanted`` (paging ignored) and their number, reused until the store changes."""
+    key = "measures " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
+    return reused(store, key, lambda: _matches_and_total(store, wanted))
 
 
 def _matches_and_total(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
@@ -328,5 +337,5 @@ def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
     return [by_iri[iri] for iri in iris if iri in by_iri]
 
 
-__all__ = ["Condition", "conditions", "filter_clauses", "find_measures", "get_measure", "matching_measures",
+__all__ = ["Condition", "conditions", "filter_clauses", "find_measures", "get_measure", "matching_iris", "matching_measures",
            "measure_details"]

@@ -7,9 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from fastapi.responses import Response
+
+from api.csv_out import DEADLINE_HEADER, csv_response, deadline_rows
 from api.deps import StoreDep
 from api.models import DeadlinePublic, DeadlinesPublic, MeasureFilter
 from api.reads.deadlines import find_deadlines, get_deadline
+from api.reads.names import resolve_filter
 
 router = APIRouter(prefix="/api/deadlines", tags=["deadlines"])
 
@@ -18,9 +22,14 @@ DeadlineId = Annotated[str, Path(
     pattern=r"^[A-Za-z0-9_.\-]+:[0-9A-Za-z.\-]+:[0-9]+$")]
 
 
-@router.get("", response_model=DeadlinesPublic)
-def read_deadlines(wanted: Annotated[MeasureFilter, Query()], store: StoreDep) -> DeadlinesPublic:
-    """Deadlines of the measures matching the filter (due_from/due_to bound the deadline itself), by due date."""
+@router.get("", response_model=DeadlinesPublic, responses={200: {"content": {"text/csv": {}}}})
+def read_deadlines(wanted: Annotated[MeasureFilter, Query()], store: StoreDep) -> DeadlinesPublic | Response:
+    """Deadlines of the measures matching the filter (due_from/due_to bound the deadline itself), by due date;
+    names or codes alike, as /api/measures. ``format=csv``: every matching deadline as CSV."""
+    wanted = resolve_filter(store, wanted).filter
+    if wanted.format == "csv":
+        everything, _ = find_deadlines(store, wanted.model_copy(update={"limit": 100_000, "offset": 0}), dt.date.today())
+        return csv_response("deadlines", DEADLINE_HEADER, deadline_rows(everything))
     deadlines, total = find_deadlines(store, wanted, dt.date.today())
     return DeadlinesPublic(data=deadlines, count=total)
 

@@ -1,24 +1,49 @@
-"""Measures: filtered and paged, or one by id."""
+"""Measures: filtered and paged (JSON, or every match as CSV), their facet counts, or one by id."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
+from api.csv_out import MEASURE_HEADER, csv_response, measure_rows
 from api.deps import StoreDep
 from api.models import MeasureFilter, MeasurePublic, MeasuresPublic
-from api.reads.measures import find_measures, get_measure
+from api.reads.facets import facets
+from api.reads.measures import find_measures, get_measure, matching_iris, measure_details
+from api.reads.names import resolve_filter
 from api.routes.ids import MeasureId
 
 router = APIRouter(prefix="/api/measures", tags=["measures"])
 
+#: Measures one CSV holds at most.
+MAX_CSV = 20_000
 
-@router.get("", response_model=MeasuresPublic)
-def read_measures(wanted: Annotated[MeasureFilter, Query()], store: StoreDep) -> MeasuresPublic:
-    """Measures matching every filter given, in document order, one page at a time."""
+
+@router.get("", response_model=MeasuresPublic, responses={
+    200: {"content": {"text/csv": {}}, "description": "A page as JSON, or every match as CSV (format=csv)"},
+    400: {"description": "A malformed value, or a name that matches nothing (with the closest names)"},
+})
+def read_measures(wanted: Annotated[MeasureFilter, Query()], store: StoreDep) -> MeasuresPublic | Response:
+    """Measures matching every filter given, in document order, one page at a time. Names or codes alike:
+    ``region=山东省|山东|Shandong|370000``, ``pollutant=VOCs|挥发性有机物``, ``agency=山东省生态环境厅``."""
+    wanted = resolve_filter(store, wanted).filter
+    if wanted.format == "csv":
+        iris, _ = matching_iris(store, wanted)
+        return csv_response("measures", MEASURE_HEADER, measure_rows(measure_details(store, iris[:MAX_CSV])))
     measures, total = find_measures(store, wanted)
     return MeasuresPublic(data=measures, count=total, limit=wanted.limit, offset=wanted.offset)
+
+
+@router.get("/facets", summary="Facet counts of the matching measures")
+def read_facets(wanted: Annotated[MeasureFilter, Query()], store: StoreDep) -> dict:
+    """How many matching measures name each pollutant, sector, role, plan, plan region and agency."""
+    wanted = resolve_filter(store, wanted).filter
+    _, total = matching_iris(store, wanted)
+    return {"count": total, "basis": {"pollutant": wanted.pollutant_basis.value, "sector": wanted.sector_basis.value},
+            "facets": [{"name": f.name, "heading": f.heading, "more": f.more,
+                        "values": [v.__dict__ for v in f.values]} for f in facets(store, wanted)]}
 
 
 @router.get("/{measure_id}", response_model=MeasurePublic, responses={404: {"description": "Unknown measure"}})

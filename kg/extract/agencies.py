@@ -149,12 +149,12 @@ def _region_at_level(plan_region: RegionRef, level: Level) -> RegionRef:
 
 
 def _english(body: str, jurisdiction: RegionRef | None) -> str:
-    place = english_label(jurisdiction) if jurisdiction else ""
-    if body.startswith("各"):
-        return f"{_pinyin(body)} (collective) of {place}".strip()
-    if body in _BODY_EN:
-        return f"{place} {_BODY_EN[body]}".strip()
-    return f"{place} {_pinyin(body)}".strip()
+    """Translated by its parts from the glossary of standard names (kg/agency_names.py, which holds
+    :data:`_BODY_EN`'s names and more), with the jurisdiction's name; pinyin only for proper names."""
+    from kg.agency_names import english_name
+
+    place = english_label(jurisdiction) if jurisdiction and jurisdiction.code != CHINA.code else ""
+    return english_name(body, place)
 
 
 @lru_cache(maxsize=8192)
