@@ -17,6 +17,7 @@ _DATE_LINE = re.compile(r"^[\s　]*(\d{4})年(\d{1,2})月(\d{1,2})日[\s　]*$")
 _ISSUER = re.compile(r"(人民政府(办公室|办公厅)?|国务院(办公厅)?|委员会|办公室|办公厅|[局厅部委]|总局|总署|指挥部|领导小组)$")
 _PERIOD = re.compile(r"(\d{4})\s*[—–\-－~至到]\s*(\d{4})\s*年")
 _YEAR = re.compile(r"(?<!\d)(\d{4})年")
+_CITED = re.compile(r"《[^《》]*》|[（(][^（）()]*〔\d{4}〕[^（）()]*[）)]")
 _DATED_DEADLINE = re.compile(r"(?<![\d〔])(20\d\d)年\d{1,2}月(?:\d{1,2}日)?(?:底|中旬|上旬|下旬)?(?:前|起)")
 _NATIONAL = re.compile(r"^(国务院|国家|全国|中共中央)|^[\u4e00-\u9fff]{2,10}(部|总局|总署)$")
 
@@ -132,7 +133,9 @@ def _plan_region(text: str, title: str, issuer: str | None, outline: Outline) ->
 
 
 def _preamble(outline: Outline) -> str:
-    return outline.plan_level_spans[0].text if outline.plan_level_spans else ""
+    """The preamble without the documents it cites: 根据《山东省…方案》（鲁政发〔2023〕5号） names another issuer."""
+    text = outline.plan_level_spans[0].text if outline.plan_level_spans else ""
+    return _CITED.sub("", text)
 
 
 def _most_specific(source: str, context: str) -> RegionRef | None:

@@ -98,6 +98,8 @@ class Marker:
     number: int
     strong: bool
     """At a line start, or after a sentence end: taken as a heading unless its chain says otherwise."""
+    after_title: bool = False
+    """Right after a plan's title word (…实施方案第一章): where a text's first heading may stand inline."""
 
 
 _ANYWHERE = re.compile(
@@ -111,6 +113,7 @@ _ANYWHERE = re.compile(
     r"|(?P<table_row>(?<![\d.])(?P<n7>\d{1,3})\t)"
 )
 _SENTENCE_END = "。；;！？!?：:"
+_TITLE_END = re.compile(r"(方案|计划|意见|措施|细则|要点|通知|办法)[”」）)]?$")
 _CJK_NEXT = re.compile(r"[ \u3000]?[\u4e00-\u9fff“\"A-Z]")
 _CLOSERS = "”’」』）)〕】"
 _CITED_ARTICLE = re.compile(r"[规的所中之款项]")
@@ -130,7 +133,8 @@ def find_markers(text: str) -> list[Marker]:
         strong = _strong(text, found.start())
         if not strong and style != "table_row" and not _CJK_NEXT.match(text, found.end()):
             continue  # inline, a heading's words must follow at once: (1)>, 3.x are not headings
-        markers.append(Marker(found.start(), style, chinese_to_int(numeral), strong))
+        after_title = bool(_TITLE_END.search(text, max(0, found.start() - 4), found.start()))
+        markers.append(Marker(found.start(), style, chinese_to_int(numeral), strong, after_title))
     return markers
 
 
@@ -185,4 +189,5 @@ def _continues(marker: Marker, last: dict[str, tuple[int, int]], kept: list[Mark
         return False
     since = kept[previous[1] + 1:] if previous is not None else kept
     rank = STYLE_RANK[marker.style]
-    return any(STYLE_RANK[other.style] < rank for other in since) or (previous is None and not kept)
+    return any(STYLE_RANK[other.style] < rank for other in since) or (previous is None and not kept
+                                                                      and marker.after_title)
