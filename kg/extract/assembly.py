@@ -192,12 +192,19 @@ def _cells(span: Span, columns: list[str]) -> dict[str, list[Span]]:
     for index, line in enumerate(span.text.split("\n")):
         if index == 0 or "\t" in line:
             column_start = position
-            for header, cell in zip(columns, line.split("\t")):
+            for column, cell in enumerate(line.split("\t")):
                 if cell.strip():
+                    header = columns[_column_of(column, len(columns))]
                     cells[header].append(Span(start=column_start, end=column_start + len(cell), text=cell))
                 column_start += len(cell) + 1
         position += len(line) + 1
     return cells
+
+
+def _column_of(index: int, count: int) -> int:
+    """Cells past the last column are a continuation line run on (its line break lost with the
+    previous cell's end): they start again at the first column."""
+    return index if index < count else (index - count + 1) % count
 
 
 def _share_label_blocks(leaves: list[Node], found: list[AssignmentsFound]) -> None:
