@@ -1,0 +1,216 @@
+"""Relations as RDF: one named graph per plan, ``res:graph/relations/{plan}``, holding what goes out of that plan —
+its citations, its measures' lineage links to the plans above it, the plans it follows and supersedes, its
+comparison with the plan before it, and its period — each link with its score and evidence.
+
+Rebuilt for the plans a write affects (:func:`affected_by`, :func:`rebuild`): the plans added, replaced or
+removed, those of the regions below theirs (their lineage and their higher plans change), those of the same
+issuer (previous plan, supersession, comparison) and those citing them (a citation resolves or stops
+resolving). A removed plan's relations graph goes with it, and no link to it is left anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from kg.rdf_building import OA, bind_prefixes, plan_iri
+from kg.relations.citations import PlanIndex, find_citations, normalise_number, normalise_title
+from kg.relations.comparison import compare_plans
+from kg.relations.features import MeasureInfo, PlanInfo, read_measures, read_plans, read_texts
+from kg.relations.lineage import PreparedCache, ancestor_regions, higher_plans, lineage_between
+from kg.relations.matching import CHOSEN
+from kg.relations.status import period_of, predecessors, superseded_plans
+from kg.store import Store
+from kg.vocabulary import AIRKG, RES
+
+RELATIONS_PREFIX = f"{RES}graph/relations/"
+
+
+def relations_graph_iri(plan_id: str) -> URIRef:
+    return URIRef(f"{RELATIONS_PREFIX}{plan_id}")
+
+
+def _decimal(value: float) -> Literal:
+    return Literal(Decimal(f"{value:.4f}"), datatype=XSD.decimal)
+
+
+def _year(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD.gYear)
+
+
+class _Builder:
+    def __init__(self, plan: PlanInfo) -> None:
+        self.plan = plan
+        self.graph = bind_prefixes(Graph(identifier=relations_graph_iri(plan.id)))
+        self.node = URIRef(plan.iri)
+        self.base = f"{RES}plan/{plan.id}"
+
+    def add(self, s: URIRef, p: URIRef, o: object) -> None:
+        self.graph.add((s, p, o))  # type: ignore[arg-type]
+
+    def span(self, start: int, end: int, text: str) -> URIRef:
+        node = URIRef(f"{self.base}/span/{start}-{end}")
+        self.add(node, RDF.type, AIRKG.SourceSpan)
+        self.add(node, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
+        self.add(node, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
+        self.add(node, OA.exact, Literal(text))
+        self.add(node, DCTERMS.source, URIRef(f"{RES}document/{self.plan.id}"))
+        return node
+
+
+def build_relations_graph(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
+                          measures: Mapping[str, Sequence[MeasureInfo]], prepared: PreparedCache,
+                          index: PlanIndex) -> Graph:
+    """``plan``'s relations graph (see the module's text)."""
+    b = _Builder(plan)
+    own = measures.get(plan.id, ())
+    period = period_of(plan, text, own)
+    if period.start:
+        b.add(b.node, AIRKG.effectiveStart, _year(period.start))
+    if period.end:
+        b.add(b.node, AIRKG.effectiveEnd, _year(period.end))
+    if period.end_words and period.end_offset is not None and text is not None:
+        b.add(b.node, AIRKG.effectiveEndSource,
+              b.span(period.end_offset, period.end_offset + len(period.end_words), period.end_words))
+    if text is not None:
+        for n, citation in enumerate(find_citations(plan, text, own, index), 1):
+            node = URIRef(f"{b.base}/citation/{n}")
+            b.add(b.node, AIRKG.hasCitation, node)
+            b.add(node, RDF.type, AIRKG.Citation)
+            b.add(node, AIRKG.citedTitle, Literal(citation.title, lang="zh"))
+            if citation.number:
+                b.add(node, AIRKG.citedIdentifier, Literal(citation.number))
+            b.add(node, AIRKG.source, b.span(citation.start, citation.end, citation.text))
+            if citation.measure is not None:
+                b.add(node, AIRKG.inMeasure, URIRef(citation.measure.iri))
+            if citation.cited is not None:
+                b.add(node, AIRKG.citedPlan, URIRef(citation.cited.iri))
+                b.add(node, AIRKG.resolvedBy, Literal(citation.resolved_by))
+                b.add(b.node, AIRKG.cites, URIRef(citation.cited.iri))
+    others = [p for p in plans.values() if p.id != plan.id]
+    for higher in higher_plans(plan, others):
+        b.add(b.node, AIRKG.higherPlan, URIRef(higher.iri))
+        for match in lineage_between(prepared[plan.id], prepared[higher.id]):
+            lower_m, higher_m = match.lower.measure, match.higher.measure
+            node = URIRef(f"{lower_m.iri}/lineage/{higher.id}/{higher_m.path}")
+            b.add(URIRef(lower_m.iri), AIRKG.carriesOut, URIRef(higher_m.iri))
+            b.add(URIRef(lower_m.iri), AIRKG.hasLineage, node)
+            b.add(node, RDF.type, AIRKG.LineageLink)
+            b.add(node, AIRKG.lowerMeasure, URIRef(lower_m.iri))
+            b.add(node, AIRKG.higherMeasure, URIRef(higher_m.iri))
+            b.add(node, AIRKG.score, _decimal(match.score))
+            b.add(node, AIRKG.method, Literal(CHOSEN))
+            if lower_m.span_iri:
+                b.add(node, AIRKG.lowerSource, URIRef(lower_m.span_iri))
+            if higher_m.span_iri:
+                b.add(node, AIRKG.higherSource, URIRef(higher_m.span_iri))
+            _evidence(b, node, match.evidence)
+    earlier = predecessors(plan, others)
+    if earlier:
+        previous = earlier[0]
+        b.add(b.node, AIRKG.previousPlan, URIRef(previous.iri))
+        diff = compare_plans(previous, plan, measures.get(previous.id, ()), own)
+        for n, item in enumerate(diff.measures, 1):
+            node = URIRef(f"{b.base}/comparison/{previous.id}/{n}")
+            b.add(b.node, AIRKG.hasMeasureChange, node)
+            b.add(node, RDF.type, AIRKG.MeasureChange)
+            b.add(node, AIRKG.comparedPlan, URIRef(previous.iri))
+            b.add(node, AIRKG.changeStatus, RES[f"change-status/{item.status}"])
+            if item.a is not None:
+                b.add(node, AIRKG.earlierMeasure, URIRef(item.a.iri))
+            if item.b is not None:
+                b.add(node, AIRKG.laterMeasure, URIRef(item.b.iri))
+            if item.score is not None:
+                b.add(node, AIRKG.score, _decimal(item.score))
+                b.add(node, AIRKG.reworded, Literal(item.reworded))
+            for k, change in enumerate(item.changes, 1):
+                c = URIRef(f"{node}/change/{k}")
+                b.add(node, AIRKG.hasChange, c)
+                b.add(c, RDF.type, AIRKG.Change)
+                b.add(c, AIRKG.changeKind, RES[f"change-kind/{change.kind}"])
+                b.add(c, AIRKG.before, Literal(change.before, lang="zh"))
+                b.add(c, AIRKG.after, Literal(change.after, lang="zh"))
+            if item.evidence is not None:
+                _evidence(b, node, item.evidence)
+        for older, similarity in superseded_plans(plan, others):
+            b.add(b.node, AIRKG.supersedes, URIRef(older.iri))
+    return b.graph
+
+
+def _evidence(b: _Builder, node: URIRef, evidence) -> None:
+    for phrase in evidence.phrases:
+        b.add(node, AIRKG.sharedText, Literal(phrase, lang="zh"))
+    for code in evidence.codes:
+        b.add(node, AIRKG.sharedConcept, RES[code])
+    for number in evidence.numbers:
+        b.add(node, AIRKG.sharedNumber, Literal(number))
+
+
+# --------------------------------------------------------------------------- which plans, and rebuilding
+
+
+def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanInfo] | None = None) -> set[str]:
+    """The plans whose relations change when the plans ``plan_ids`` are added, replaced or removed (read while
+    they are in the store: call it before a removal and after a load)."""
+    ids = set(plan_ids)
+    plans = read_plans(store) if plans is None else plans
+    changed = [plans[i] for i in ids if i in plans]
+    regions = {p.region for p in changed if p.region}
+    out = set(ids)
+    for plan in plans.values():
+        if plan.region in regions or regions & set(ancestor_regions(plan.region)):
+            out.add(plan.id)
+    titles = {normalise_title(p.title) for p in changed}
+    numbers = {normalise_number(p.doc_number) for p in changed if p.doc_number}
+    if titles or numbers:
+        for row in store.query("""
+            SELECT DISTINCT ?plan ?title ?number WHERE {
+              ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
+              OPTIONAL { ?c airkg:citedIdentifier ?number }
+            }""").rows:
+            if normalise_title(str(row["title"])) in titles or (
+                    row["number"] is not None and normalise_number(str(row["number"])) in numbers):
+                out.add(str(row["plan"]).rsplit("/", 1)[-1])
+    return out
+
+
+def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 200,
+            progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
+    """Rebuild the relations graphs of ``plan_ids`` (every plan when None); a plan no longer in the store loses
+    its graph. Returns the number of plans rebuilt."""
+    plans = read_plans(store)
+    targets = sorted(plans) if plan_ids is None else sorted(set(plan_ids))
+    gone = [i for i in targets if i not in plans]
+    present = [i for i in targets if i in plans]
+    index = PlanIndex(plans.values())
+    if gone:
+        store.replace_graphs({str(relations_graph_iri(i)): Graph() for i in gone})
+    done = 0
+    items = list(progress(range(0, len(present), batch)))
+    for first in items:
+        chunk = present[first:first + batch]
+        needed = set(chunk)
+        for plan_id in chunk:
+            plan = plans[plan_id]
+            needed.update(p.id for p in higher_plans(plan, plans.values()))
+            needed.update(p.id for p in predecessors(plan, plans.values())[:1])
+        measures = read_measures(store, sorted(needed))
+        texts = read_texts(store, chunk)
+        prepared = PreparedCache(measures)
+        graphs = {str(relations_graph_iri(i)): build_relations_graph(plans[i], plans, texts.get(i), measures,
+                                                                    prepared, index) for i in chunk}
+        store.replace_graphs(graphs)
+        done += len(chunk)
+    return done
+
+
+def relation_graph_iris(store: Store) -> list[str]:
+    return [iri for iri in store.graph_iris() if iri.startswith(RELATIONS_PREFIX)]
+
+
+def today() -> dt.date:
+    return dt.date.today()

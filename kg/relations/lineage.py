@@ -1,0 +1,76 @@
+"""Measure lineage: for a measure of a plan, the measures of the higher-level plans of its region that it most
+likely carries out.
+
+Which plans are compared: only the plans of the region's ancestors (county or district → city → province) and
+the national plans, issued no later than the plan (:meth:`PlanInfo.issued_no_later_than`). Which measures:
+only pairs sharing a sector or pollutant code or a domain term (:func:`kg.relations.matching.candidates`).
+So the work grows with the plans times the measures of their few ancestors, never with the square of the
+store (``BENCHMARKS.md``, "Relations").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kg.regions import CHINA, gazetteer
+from kg.relations.features import MeasureInfo, PlanInfo
+from kg.relations.matching import CHOSEN, THRESHOLDS, TOP_K, Match, PairScorer, Prepared, best_matches, candidates
+
+
+def ancestor_regions(region: str | None) -> list[str]:
+    """The codes of the regions above ``region``, nearest first, China last (none for China itself)."""
+    if not region or region == CHINA.code:
+        return []
+    try:
+        return [r.code for r in gazetteer().ancestors(region)] + [CHINA.code]
+    except KeyError:
+        return [CHINA.code]
+
+
+def higher_plans(plan: PlanInfo, plans: Iterable[PlanInfo]) -> list[PlanInfo]:
+    """The plans ``plan``'s measures are compared with: of its region's ancestors, issued no later than it."""
+    above = set(ancestor_regions(plan.region))
+    return sorted((other for other in plans if other.id != plan.id and other.region in above
+                   and other.issued_no_later_than(plan)), key=lambda p: p.id)
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    lower: MeasureInfo
+    higher: MeasureInfo
+    higher_plan: str
+    match: Match
+
+
+class PreparedCache:
+    """Each plan's measures prepared once, whatever number of lower plans compare with them."""
+
+    def __init__(self, measures: Mapping[str, Sequence[MeasureInfo]]) -> None:
+        self.measures = measures
+        self._prepared: dict[str, list[Prepared]] = {}
+
+    def __getitem__(self, plan_id: str) -> list[Prepared]:
+        if plan_id not in self._prepared:
+            self._prepared[plan_id] = [Prepared.of(m) for m in self.measures.get(plan_id, ())]
+        return self._prepared[plan_id]
+
+
+def lineage_between(lower: Sequence[Prepared], higher: Sequence[Prepared], method: str = CHOSEN,
+                    threshold: float | None = None, top_k: int = TOP_K) -> list[Match]:
+    """The links from the measures of one plan to those of one higher plan."""
+    if not lower or not higher:
+        return []
+    scorer = PairScorer(lower, higher)
+    return best_matches(scorer, candidates(lower, higher), method,
+                        THRESHOLDS[method] if threshold is None else threshold, top_k)
+
+
+def lineage_of(plan: PlanInfo, plans: Iterable[PlanInfo], prepared: PreparedCache, method: str = CHOSEN,
+               threshold: float | None = None) -> list[LineageLink]:
+    """Every link of ``plan``'s measures to the measures of its higher plans."""
+    links = []
+    for other in higher_plans(plan, plans):
+        for match in lineage_between(prepared[plan.id], prepared[other.id], method, threshold):
+            links.append(LineageLink(match.lower.measure, match.higher.measure, other.id, match))
+    return links

@@ -1,0 +1,232 @@
+"""How two measures are compared: the methods lineage and comparison choose from, and the evidence of a match.
+
+- ``tfidf``: cosine of character bigram TF-IDF vectors of the two measures' work (heading number and agency
+  clauses cut off), the weights from the measures of the two plans compared (so a score depends on those two
+  plans only, and a link is rebuilt with them).
+- ``codes``: a weighted overlap of what the measures are about: sector and pollutant codes, the domain terms of
+  :data:`TERMS` found in the text, the numbers with their units, and the deadline years.
+- ``hybrid``: the mean of the two.
+
+The choice among them is made by measurement (``airkg evaluate``, "lineage"; ``BENCHMARKS.md``): see
+:data:`CHOSEN`. Candidates are blocked by a shared sector or pollutant code or domain term: two measures
+sharing none are never compared.
+
+Evidence (:class:`Evidence`) is what the two texts share, never a paraphrase: their common phrases as
+written (maximal common substrings of at least two characters, generic verbs left out), shared codes,
+shared numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kg.relations.features import MeasureInfo
+
+#: The method lineage uses and its threshold, chosen on the annotated links (see ``tests/golden/relations``).
+CHOSEN = "tfidf"
+THRESHOLDS = {"tfidf": 0.10, "codes": 0.34, "hybrid": 0.20}
+#: At most this many counterparts per measure in one higher plan.
+TOP_K = 3
+#: ... and scoring at least this share of the best one's score.
+RELATIVE = 0.6
+
+#: Domain terms: what a measure is about, beyond the sector and pollutant schemes.
+TERMS = (
+    "超低排放", "清洁取暖", "散煤", "燃煤锅炉", "生物质锅炉", "燃气锅炉", "工业炉窑", "煤炭消费", "非化石能源", "天然气",
+    "铁路", "水路", "清洁运输", "新能源", "非道路移动机械", "柴油货车", "重型柴油", "机动车", "船舶", "油品", "油气回收",
+    "加油站", "扬尘", "降尘", "秸秆", "矿山", "餐饮油烟", "恶臭", "异味", "氨", "重污染天气", "应急减排", "监测", "执法",
+    "产业集群", "原辅材料", "源头替代", "泄漏检测", "LDAR", "储罐", "无组织排放", "环保绩效", "低效", "治理设施",
+    "烟花爆竹", "信息公开", "组织领导", "财政", "金融", "电价", "宣传", "考核", "督察", "排放清单", "焦化", "水泥",
+    "钢铁", "化肥", "养殖", "落后产能", "产能置换", "环境准入", "高耗能", "煤电", "热电联产", "集中供热", "施工工地",
+    "道路", "清扫", "露天焚烧", "禁燃区", "VOCs", "挥发性有机物", "臭氧", "PM2.5", "颗粒物", "氮氧化物", "脱硫", "脱硝",
+    "除尘", "在线监控", "自动监控", "远程监督", "高值区", "帮扶", "联防联控", "区域协作", "达标", "举报", "科技",
+    "平台", "黑加油站", "溯源", "车用", "货车", "公交", "出租", "充电", "港口", "码头", "机场", "岸电", "网格化",
+)
+_TERM_RE = re.compile("|".join(sorted(map(re.escape, TERMS), key=len, reverse=True)))
+
+#: Words shared by nearly every measure: never evidence on their own.
+GENERIC = frozenset("""加强 推进 推动 开展 实施 强化 完善 落实 严格 加快 持续 全面 深入 提升 提高 建立 健全 进一步 积极 组织
+工作 相关 有关 要求 按照 以及 等 和 的 在 对 及 与 或 了 是 为 将 各 要 年 月 底前 以上 以下 不低于 达到 完成 开展 全市 全省
+全国 市 省 县 区 企业 行业 重点 综合 治理 管理 措施 机制 制度 体系 水平 能力 情况 问题""".split())
+
+_AGENCY_CLAUSE = re.compile(r"[（(][^（）()]{0,300}?(?:负责|牵头|配合|落实|参与|协办)[^（）()]{0,80}[）)]")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]|\d+[．.、]\s*)")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(%|万千瓦|万吨|吨|蒸吨|公里|平方米|微克|家|台|个|辆|倍|年)")
+_HAN_OR_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9.]")
+
+
+def work_text(text: str) -> str:
+    """What a measure asks, for comparison: its text without the heading number and agency clauses."""
+    return _AGENCY_CLAUSE.sub("", _HEADING.sub("", text, count=1))
+
+
+def bigrams(text: str) -> Counter[str]:
+    chars = "".join(_HAN_OR_WORD.findall(text))
+    return Counter(chars[i:i + 2] for i in range(len(chars) - 1))
+
+
+def terms(text: str) -> set[str]:
+    return set(_TERM_RE.findall(text))
+
+
+def numbers(text: str) -> set[str]:
+    return {"".join(m.groups()) for m in _NUMBER.finditer(text) if m.group(2) != "年"}
+
+
+def years(measure: MeasureInfo) -> set[int]:
+    return {d.date.year for d in measure.deadlines if d.date}
+
+
+@dataclass
+class Prepared:
+    """A measure with what the methods compare, computed once."""
+
+    measure: MeasureInfo
+    work: str
+    grams: Counter[str]
+    terms: set[str]
+    numbers: set[str]
+    years: set[int]
+    keys: set[str] = field(default_factory=set)
+    """Blocking keys: codes and terms; two measures are compared only when they share one."""
+
+    @classmethod
+    def of(cls, measure: MeasureInfo) -> Prepared:
+        work = work_text(measure.text)
+        found = terms(work)
+        return cls(measure, work, bigrams(work), found, numbers(work), years(measure),
+                   {f"c:{c}" for c in measure.codes} | {f"t:{t}" for t in found})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why two measures were matched: what their texts share."""
+
+    phrases: tuple[str, ...]
+    codes: tuple[str, ...]
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    lower: Prepared
+    higher: Prepared
+    score: float
+    scores: dict[str, float]
+    evidence: Evidence
+
+
+class PairScorer:
+    """Scores the measures of one plan against those of another (both ways symmetric)."""
+
+    def __init__(self, lower: Sequence[Prepared], higher: Sequence[Prepared]) -> None:
+        documents = [p.grams for p in (*lower, *higher)]
+        df: Counter[str] = Counter()
+        for grams in documents:
+            df.update(grams.keys())
+        n = len(documents)
+        self.idf = {gram: math.log((1 + n) / (1 + count)) + 1 for gram, count in df.items()}
+        self._vectors: dict[int, tuple[dict[str, float], float]] = {}
+
+    def _vector(self, prepared: Prepared) -> tuple[dict[str, float], float]:
+        key = id(prepared)
+        if key not in self._vectors:
+            vector = {gram: (1 + math.log(count)) * self.idf.get(gram, 1.0) for gram, count in prepared.grams.items()}
+            self._vectors[key] = (vector, math.sqrt(sum(v * v for v in vector.values())) or 1.0)
+        return self._vectors[key]
+
+    def tfidf(self, a: Prepared, b: Prepared) -> float:
+        va, na = self._vector(a)
+        vb, nb = self._vector(b)
+        if len(va) > len(vb):
+            va, vb = vb, va
+        return sum(weight * vb[gram] for gram, weight in va.items() if gram in vb) / (na * nb)
+
+    @staticmethod
+    def codes(a: Prepared, b: Prepared) -> float:
+        parts = [(0.25, _jaccard({c for c in a.measure.codes if c.startswith("sector/")},
+                                 {c for c in b.measure.codes if c.startswith("sector/")})),
+                 (0.15, _jaccard({c for c in a.measure.codes if c.startswith("pollutant/")},
+                                 {c for c in b.measure.codes if c.startswith("pollutant/")})),
+                 (0.45, _jaccard(a.terms, b.terms)),
+                 (0.10, _jaccard(a.numbers, b.numbers)),
+                 (0.05, _jaccard(a.years, b.years))]
+        # a side with nothing of a kind says nothing about it: weigh only the kinds both sides have
+        present = [(w, s) for (w, s), has in zip(parts, (
+            a.measure.codes and b.measure.codes, a.measure.codes and b.measure.codes, a.terms and b.terms,
+            a.numbers and b.numbers, a.years and b.years)) if has]
+        total = sum(w for w, _ in present)
+        return sum(w * s for w, s in present) / total if total else 0.0
+
+    def score(self, a: Prepared, b: Prepared) -> dict[str, float]:
+        tfidf, codes = self.tfidf(a, b), self.codes(a, b)
+        return {"tfidf": tfidf, "codes": codes, "hybrid": (tfidf + codes) / 2}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def candidates(lower: Sequence[Prepared], higher: Sequence[Prepared]) -> list[tuple[Prepared, Prepared]]:
+    """The pairs that share a blocking key (a code or a domain term), through an index of the higher side."""
+    index: dict[str, list[int]] = {}
+    for position, prepared in enumerate(higher):
+        for key in prepared.keys:
+            index.setdefault(key, []).append(position)
+    pairs = []
+    for prepared in lower:
+        hits: set[int] = set()
+        for key in prepared.keys:
+            hits.update(index.get(key, ()))
+        pairs.extend((prepared, higher[position]) for position in sorted(hits))
+    return pairs
+
+
+def evidence(a: Prepared, b: Prepared, limit: int = 8) -> Evidence:
+    """The phrases the two texts share as written (longest first), their shared codes and numbers."""
+    return Evidence(tuple(common_phrases(a.work, b.work)[:limit]),
+                    tuple(sorted(a.measure.codes & b.measure.codes)), tuple(sorted(a.numbers & b.numbers)))
+
+
+def common_phrases(a: str, b: str, least: int = 2) -> list[str]:
+    """Maximal runs of ``a`` (at least ``least`` characters, not generic) that also occur in ``b``."""
+    found: list[str] = []
+    i, n = 0, len(a)
+    while i < n:
+        if not _HAN_OR_WORD.match(a[i]):
+            i += 1
+            continue
+        length = 0
+        while i + length < n and _HAN_OR_WORD.match(a[i + length]) and a[i:i + length + 1] in b:
+            length += 1
+        if length >= least:
+            phrase = a[i:i + length]
+            if phrase not in GENERIC and not all(phrase[k:k + 2] in GENERIC for k in range(0, len(phrase) - 1, 2)):
+                found.append(phrase)
+            i += length
+        else:
+            i += 1
+    unique = sorted(set(found), key=lambda p: (-len(p), a.find(p)))
+    return [p for p in unique if not any(p != q and p in q for q in unique)]
+
+
+def best_matches(scorer: PairScorer, pairs: Sequence[tuple[Prepared, Prepared]], method: str, threshold: float,
+                 top_k: int = TOP_K, relative: float | None = None) -> list[Match]:
+    """For each lower measure, its higher counterparts scoring at least ``threshold`` by ``method`` and at least
+    ``relative`` times the best one's score, best ``top_k`` first."""
+    by_lower: dict[int, list[Match]] = {}
+    for a, b in pairs:
+        scores = scorer.score(a, b)
+        if scores[method] >= threshold:
+            by_lower.setdefault(id(a), []).append(Match(a, b, scores[method], scores, Evidence((), (), ())))
+    out = []
+    for matches in by_lower.values():
+        matches.sort(key=lambda m: (-m.score, m.higher.measure.path_key))
+        ratio = RELATIVE if relative is None else relative
+        matches = [m for m in matches if m.score >= ratio * matches[0].score]
+        out.extend(Match(m.lower, m.higher, m.score, m.scores, evidence(m.lower, m.higher)) for m in matches[:top_k])
+    return out
