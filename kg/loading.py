@@ -216,7 +216,9 @@ def _load_spool(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]]
     """
     existing = set(store.graph_iris())
     same_text = _same_text(store, spool.plans)
+    relations_before = _relations_affected(store, [p.plan_id for p in spool.plans])
     spool.load_into(store, with_vocabularies=True, bulk=bulk)
+    _rebuild_relations(store, [p.plan_id for p in spool.plans], relations_before)
     replaced = [p.plan_id for p in spool.plans if str(plan_graph_iri(p.plan_id)) in existing]
     return IngestReport(
         plans=list(spool.plans),
@@ -288,8 +290,25 @@ def remove_plan(store: Store, plan_id: str) -> None:
     Raises:
         InputError: no such plan in the store.
     """
+    affected = _relations_affected(store, [plan_id]) if PLAN_ID.fullmatch(plan_id) else set()
     if not PLAN_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
         raise InputError(f"no plan {plan_id!r} in the store")
+    _rebuild_relations(store, [], affected)
+
+
+def _relations_affected(store: Store, plan_ids: Sequence[str]) -> set[str]:
+    """The plans whose relations (kg/relations) a write of ``plan_ids`` changes, as the store is now."""
+    from kg.relations.graph import affected_by
+
+    return affected_by(store, plan_ids)
+
+
+def _rebuild_relations(store: Store, plan_ids: Sequence[str], before: set[str]) -> None:
+    """Rebuild the relations graphs of the plans written and of those they affect, before and after the write,
+    so that no link points to a plan that is gone (``kg/relations/graph.py``)."""
+    from kg.relations.graph import affected_by, rebuild
+
+    rebuild(store, before | affected_by(store, plan_ids))
 
 
 # --------------------------------------------------------------------------- plans as N-Quads
