@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.bootstrap import build_if_empty
 from api.errors import install_error_handlers
+from api.page_helpers import install as install_page_helpers
 from api.routes import (
     agencies,
     deadlines,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # Templates are read once: Jinja's default checks every template file's mtime (a stat per template
     # and per page rendered); a changed template takes a restart, as a changed module does.
     app.state.templates.env.auto_reload = False
+    install_page_helpers(app)  # filters and globals of the pages (api/page_helpers.py)
     install_error_handlers(app)
     for module in (plans, measures, agencies, pollutants, sectors, regions, deadlines, queries):
         app.include_router(module.router)

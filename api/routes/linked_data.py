@@ -6,6 +6,8 @@ triples plus the labels of the nodes it links to, as Turtle, JSON-LD or N-Triple
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -28,6 +30,8 @@ WHERE {
   OPTIONAL { VALUES ?labelling { rdfs:label skos:prefLabel dcterms:title skos:notation } ?o ?labelling ?label }
 }
 """
+#: ``?format=`` for links a browser follows (it sends Accept: text/html): the RDF it names.
+_FORMATS = {"ttl": GRAPH_TYPES[0], "turtle": GRAPH_TYPES[0], "jsonld": GRAPH_TYPES[1], "nt": GRAPH_TYPES[2]}
 #: Entity kinds with a page of their own: IRI path prefix -> page path prefix.
 PAGES = {"plan/": "/plans/", "agency/": "/agencies/", "pollutant/": "/pollutants/", "sector/": "/sectors/",
          "region/": "/regions/"}
@@ -42,7 +46,10 @@ def describe(store, iri: URIRef) -> QueryResult:
 
 
 def page_for(path: str) -> str | None:
-    """The web page of an entity path like ``plan/000_x`` (no deeper paths), else None."""
+    """The web page of an entity path like ``plan/000_x`` or ``plan/000_x/measure/2.1``, else None."""
+    measure = re.fullmatch(r"plan/([^/]+)/measure/([^/]+)", path)
+    if measure:
+        return f"/measures/{measure[1]}:{measure[2]}"
     for prefix, page in PAGES.items():
         rest = path[len(prefix):]
         if path.startswith(prefix) and rest and "/" not in rest:
@@ -61,7 +68,8 @@ def dereference(
     path: str = Path(description="The IRI path after /id/, e.g. plan/000_aa781de31b5c5cff/measure/2.1"),
 ) -> Response:
     """The entity whose IRI is https://airkg.example.org/id/{path}: HTML, Turtle, JSON-LD or N-Triples by Accept."""
-    media_type = choose(request.headers.get("accept"), (*GRAPH_TYPES, HTML))
+    media_type = _FORMATS.get(request.query_params.get("format", "")) or choose(
+        request.headers.get("accept"), (*GRAPH_TYPES, HTML))
     iri = RES + path
     try:
         sparql_iri(iri)

@@ -20,6 +20,7 @@ from api.reads.measures import find_measures
 from api.reads.plans import get_plan, list_plans, plan_iris, plan_text
 from api.reads.saved import get_saved, list_saved, result_public, run_saved
 from api.routes.entity_pages import router as entity_router
+from api.routes.measure_pages import router as measure_page_router
 from api.routes.ids import PlanId
 from api.sparql_results import GRAPH_TYPES
 from kg.errors import AirkgError, InputError, NotFound
@@ -28,6 +29,7 @@ from kg.models import Role
 
 router = APIRouter(include_in_schema=False)
 router.include_router(entity_router)
+router.include_router(measure_page_router)
 
 _FILTER_FIELDS = set(MeasureFilter.model_fields)
 #: Plans offered in the filter form's list at most; with more, the plan id is typed.
