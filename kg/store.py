@@ -1151,7 +1151,9 @@ def _term_size(term: Any) -> int:
     if term is None:
         return 0
     value = getattr(term, "value", None)
-    return 16 + (len(value) if isinstance(value, str) else 0)
+    if not isinstance(value, str):
+        return 16
+    return 16 + (len(value) if value.isascii() else 3 * len(value))  # UTF-8: at most 3 bytes a BMP character
 
 
 def _triple_size(triple: Any) -> int:
