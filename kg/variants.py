@@ -16,6 +16,10 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``page_noise``      a page number (``— 3 —``, ``- 4 -``, ``第 5 页 共 9 页``) after a line end every ~1,500
                     characters; glued to the next line when that one opens with a heading (``— 3 —21、…``) on odd
                     pages, on a line of its own otherwise
+``indented``        every line of text opened by two ideographic spaces (``\u3000\u3000一、总体要求``)
+``double_spaced``   a blank line between every two lines of text
+``hard_wrapped``    every line of text broken every 70 columns (35 ideographs), inside words and numbers too
+                    (``…（市交通运输局牵`` / ``头，…）``), as the text layer of a PDF has it
 ``fullwidth``       ASCII digits and letters → full-width (``２０２５``, ``ＰＭ２.５``)
 ``halfwidth``       full-width forms → ASCII (``（一）`` → ``(一)``, ``1．`` → ``1.``, ideographic space → space),
                     except the sentence punctuation ``，：；！？`` that a Chinese text keeps full-width
@@ -40,6 +44,7 @@ A variant that would not change a text does not apply to it (:func:`text_variant
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -49,6 +54,7 @@ Pairs = list[tuple[str, int | None]]
 
 PAGE_EVERY = 1500
 WRAP_WIDTH = 20
+WRAP_COLUMNS = 70
 
 _ZH_NUMERAL = "[一二三四五六七八九十百]{1,4}"
 #: A numbered heading at the start of a line (after an indent): 一、 （一） (一) 1. 1． 1、 （1） ① 第X章 第X条.
@@ -59,6 +65,8 @@ HEADING = re.compile(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SENTENCE_PUNCTUATION = frozenset("，：；！？")
 _WRAP_AFTER = frozenset("、，。；")
+#: Punctuation a typesetter never puts at the start of a line (it stays at the end of the line before).
+_NO_LINE_START = frozenset("，。、；：？！）〕】」』”’%％")
 
 
 @dataclass(frozen=True)
@@ -253,6 +261,49 @@ def _page_number(page: int, total: int) -> str:
     return forms[(page - 1) % len(forms)].format(page=page, total=max(total, page))
 
 
+def indented(base: str) -> Pairs:
+    """Every line of text (not a table row) opened by two ideographic spaces, as Word and web copies indent."""
+    starts = {offset for offset, line in _lines(base) if line.strip() and "\t" not in line}
+    pairs: Pairs = []
+    for index, char in enumerate(base):
+        if index in starts:
+            pairs += [("\u3000", None), ("\u3000", None)]
+        pairs.append((char, index))
+    return pairs
+
+
+def double_spaced(base: str) -> Pairs:
+    """A blank line between every two lines of text (not between table rows), as web pages have them."""
+    lines = list(_lines(base))
+    doubled = {offset - 1 for (_, before), (offset, line) in zip(lines, lines[1:])
+               if before.strip() and line.strip() and not ("\t" in before and "\t" in line)}
+    pairs: Pairs = []
+    for index, char in enumerate(base):
+        pairs.append((char, index))
+        if index in doubled:
+            pairs.append(("\n", None))
+    return pairs
+
+
+def hard_wrapped(base: str) -> Pairs:
+    """Every line of text (not a table row) broken every ``WRAP_COLUMNS`` columns (an ideograph is two, an ASCII
+    character one), wherever that falls, inside words and numbers too, as a PDF's text layer has them; closing
+    punctuation stays at the end of a line, as a typesetter keeps it."""
+    pairs: Pairs = []
+    for offset, line in _lines(base):
+        if offset > 0:
+            pairs.append(("\n", offset - 1))
+        column = 0
+        for position, char in enumerate(line):
+            width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            if "\t" not in line and column + width > WRAP_COLUMNS and char not in _NO_LINE_START:
+                pairs.append(("\n", None))
+                column = 0
+            pairs.append((char, offset + position))
+            column += width
+    return pairs
+
+
 # --------------------------------------------------------------------------- digits
 
 
@@ -354,6 +405,9 @@ TEXT_VARIANTS: dict[str, Callable[[str], Pairs]] = {
     "flattened": flattened,
     "inline_numbering": inline_numbering,
     "page_noise": page_noise,
+    "indented": indented,
+    "double_spaced": double_spaced,
+    "hard_wrapped": hard_wrapped,
     "fullwidth": fullwidth,
     "halfwidth": halfwidth,
     "spaced_digits": spaced_digits,

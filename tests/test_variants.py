@@ -1,8 +1,8 @@
 """The metamorphic robustness suite: every golden document rewritten (``tests/variants.py``: traditional or
-simplified characters, no line breaks, inline numbering, page-number noise, full-width and half-width forms, spaced
-digits, wrapped table cells, several at once, ``.docx``/``.pdf``/``.html`` renderings) must give the facts of its
-BASE golden annotation, F1 ≥ 0.97 per field, and every span of what is extracted must index the variant's own text
-as read.
+simplified characters, no line breaks, inline numbering, page-number noise, indented, double-spaced or hard-wrapped
+lines, full-width and half-width forms, spaced digits, wrapped table cells, several at once, ``.docx``, ``.pdf`` and
+``.html`` renderings) must give the facts of its BASE golden annotation, F1 ≥ 0.97 per field, and every span of what
+is extracted must index the variant's own text as read.
 
 Names are compared folded (``kg.evaluation.name_key``), so a traditional variant's names, kept as written, match
 the golden's; deadlines by date and kind. ``airkg evaluate --variants`` prints the same figures per variant.
@@ -130,6 +130,13 @@ def test_each_variant_does_what_it_says() -> None:
     combined = variant["combined"].text
     assert "\n" not in combined and "牽頭單位" in combined and "到 2025 年" in combined
     assert "下降。二、重点任务1．严格准入" in variant["inline_numbering"].text
+    indented = variant["indented"].text
+    assert "\n\u3000\u3000二、重点任务\n" in indented and "\n\u3000\u3000序号" not in indented
+    spaced = variant["double_spaced"].text
+    assert "总体要求\n\n到2025" in spaced and "下降。\n\n二、" in spaced and "\t牵头单位\n1\t" in spaced
+    wrapped_lines = make_variant("hard_wrapped", "一、" + "加强管理，" * 30).text.split("\n")
+    assert len(wrapped_lines) == 5 and all(line[0] != "，" for line in wrapped_lines)
+    assert all(len(line) <= 36 for line in wrapped_lines)
     assert "\n序号\t" in variant["inline_numbering"].text  # a table row is left alone
     assert "２０２５" in variant["fullwidth"].text and "ＰＭ２.５" in variant["fullwidth"].text
     assert "(牵头单位：市发展改革委)" in variant["halfwidth"].text and "1.严格" in variant["halfwidth"].text
