@@ -14,7 +14,7 @@ from tqdm import tqdm
 from kg.errors import AirkgError, DocumentError, InputError
 from kg.evaluation import FIELDS
 from kg.extract.assembly import PlanOverrides, extract_plan
-from kg.loading import check_overrides, ingest_files, remove_plan
+from kg.loading import check_overrides, ingest_files, printable, remove_plan, terminate_gracefully
 from kg.extract.reading import read_document
 from kg.store import open_store
 from kg.validation import validate_graph
@@ -96,8 +96,9 @@ def extract(
 
 def _load(paths: list[Path], store: Optional[str], jobs: int, overrides: PlanOverrides,
           bulk: bool = True) -> None:
-    with open_store(store) as target:  # opened first: a store held by a server fails before the slow part
-        report = ingest_files(target, paths, overrides, jobs=jobs or os.cpu_count() or 1, bulk=bulk,
+    # SIGTERM ends the command as Ctrl-C does: the spool folder goes and a bulk load under way is undone.
+    with terminate_gracefully(), open_store(store) as target:  # opened first: a store held by a server
+        report = ingest_files(target, paths, overrides, jobs=jobs or os.cpu_count() or 1, bulk=bulk,  # fails fast
                               progress=lambda total: _progress(total, "extracting"))
     for line in report.lines():
         typer.echo(line)
@@ -136,9 +137,9 @@ def ingest(
 @app.command()
 def remove(plan: str, store: StoreOption = None) -> None:
     """Take plan PLAN (its id, e.g. 000_aa781de31b5c5cff) out of the store."""
-    with open_store(store) as target:
+    with terminate_gracefully(), open_store(store) as target:
         remove_plan(target, plan)
-    typer.echo(f"removed plan {plan}")
+    typer.echo(f"removed plan {printable(plan)}")
 
 
 @app.command()
@@ -275,12 +276,25 @@ def sparql(
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
     store: StoreOption = None,
 ) -> None:
-    """Run an ad-hoc SPARQL query against the store."""
+    """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own)."""
+    from kg.query_pool import PoolLimits, PooledStore, pool_for
     from kg.results import render
+    from kg.sparql_guard import MAX_USER_QUERY_LENGTH, check_bounds
 
     text = _query_text(query)
+    check_bounds(text, MAX_USER_QUERY_LENGTH)
+    memory = int(os.environ.get("AIRKG_QUERY_MEMORY_MB", "2048")) * 1024**2
     with open_store(store, read_only=True) as source:
-        typer.echo(render(source.query(text), format))
+        # As the server does: the query is parsed and run in a worker process, so that a query the engine
+        # cannot survive (a stack overflow, memory exhausted) ends in one line and exit 2, not a crash.
+        pool = pool_for(source, PoolLimits(timeout=None, max_rows=None, max_bytes=None, memory_bytes=memory or None),
+                        size=1, waiting=0, quiet=True)
+        try:
+            result = (PooledStore(source, pool) if pool is not None else source).query(text)
+        finally:
+            if pool is not None:
+                pool.close()
+        typer.echo(render(result, format))
 
 
 @app.command("query")

@@ -13,11 +13,15 @@ through :func:`ingest_files` / :func:`ingest_bytes`, so a file is read, refused 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import functools
 import gc
+import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,8 +32,8 @@ from typing import TypeVar
 
 from rdflib import Graph
 
-from kg.errors import DocumentError, InputError
-from kg.extract.assembly import PlanOverrides, extract_plan
+from kg.errors import DocumentError, InputError, StoreError
+from kg.extract.assembly import PlanOverrides, extract_plan, plan_id_for
 from kg.extract.quality import flag_summary
 from kg.models import Plan
 from kg.rdf_building import (
@@ -48,6 +52,7 @@ from kg.store import Store
 
 #: What a plan id given by the user (``--id``) may look like: it becomes part of IRIs.
 PLAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+PLAN_ID_RULE = "letters, digits, '_', '-' and '.', starting with a letter or digit, at most 100 characters"
 #: Years a plan may be given (``--year``): relative deadlines are resolved against it.
 YEARS = range(1949, 2101)
 
@@ -78,7 +83,23 @@ def _counts(plan: Plan) -> tuple[int, int, int]:
 
 
 def _summary_line(source_file: str, title: str, measures: int, agencies: int, deadlines: int) -> str:
-    return f"{source_file}: {title} — {measures} measures, {agencies} agencies, {deadlines} deadlines"
+    return (f"{printable(source_file)}: {printable(title)} — {measures} measures, {agencies} agencies, "
+            f"{deadlines} deadlines")
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters (a file may be named so) written as
+    escapes, so that a summary line or a message is never split.
+
+    >>> printable("plan\\nadded evil.txt")
+    'plan\\\\nadded evil.txt'
+    """
+    return _UNPRINTABLE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                                                     else f"\\u{ord(m.group()):04x}"), text)
 
 
 @dataclass(frozen=True)
@@ -106,12 +127,12 @@ class IngestReport:
         out = []
         for plan in self.plans:
             verb = "replaced" if plan.plan_id in self.replaced else "added"
-            out.append(f"{verb} {plan.plan_id}  {plan.summary}")
+            out.append(f"{verb} {plan.plan_id}  {plan.summary}")  # the summary's names are escaped
         for plan_id, others in self.same_text_as.items():
             out.append(f"note: plan {plan_id} has the same source file as plan(s) {', '.join(others)} already "
                        "in the store; `airkg remove` the one you do not want")
         for path, why in self.skipped:
-            out.append(f"skipped {path}: {why}")
+            out.append(f"skipped {printable(str(path))}: {why}")
         out.append(f"{len(self.plans)} plans loaded ({len(self.added)} new, {len(self.replaced)} replaced); "
                    f"the store holds {self.triples} triples in {self.graphs} graphs.")
         return out
@@ -170,8 +191,9 @@ def check_overrides(overrides: PlanOverrides, files: int) -> None:
     if (overrides.title or overrides.plan_id) and files != 1:
         raise InputError("--title and --id name one plan: give exactly one file")
     if overrides.plan_id is not None and not PLAN_ID.fullmatch(overrides.plan_id):
-        raise InputError(f"plan id {overrides.plan_id!r} is not usable: letters, digits, '_', '-' and '.', "
-                         "starting with a letter or digit, at most 100")
+        raise InputError(f"plan id {printable(overrides.plan_id[:120])!r}"
+                         f"{f' ({len(overrides.plan_id)} characters)' if len(overrides.plan_id) > 100 else ''} "
+                         f"is not usable: {PLAN_ID_RULE}")
     if overrides.year is not None and overrides.year not in YEARS:
         raise InputError(f"year {overrides.year} is out of range ({YEARS.start}–{YEARS.stop - 1})")
     if overrides.title is not None and not overrides.title.strip():
@@ -179,6 +201,21 @@ def check_overrides(overrides: PlanOverrides, files: int) -> None:
     if overrides.region is not None and gazetteer().resolve(overrides.region) is None:
         raise InputError(f"unknown or ambiguous region {overrides.region!r}; give its full name, "
                          "e.g. 山东省济南市 → 济南市")
+
+
+def check_plan_id(name: str, overrides: PlanOverrides = PlanOverrides()) -> str:
+    """The id the plan of the file ``name`` will have; refused (ingest, CLI and API alike) unless every other
+    command and route can name it too (:data:`PLAN_ID`).
+
+    Raises:
+        DocumentError: the file name makes an unusable id (e.g. over 100 characters) and no ``--id`` is given.
+    """
+    plan_id = overrides.plan_id or plan_id_for(name)
+    if not PLAN_ID.fullmatch(plan_id):
+        raise DocumentError(f"{printable(name)}: its name makes the plan id {printable(plan_id[:40])}"
+                            f"{'…' if len(plan_id) > 40 else ''} ({len(plan_id)} characters), which is not usable "
+                            f"({PLAN_ID_RULE}); rename the file or give an id (--id, or the upload's 'id' field)")
+    return plan_id
 
 
 def extract_document(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> ExtractedPlan:
@@ -290,9 +327,10 @@ def remove_plan(store: Store, plan_id: str) -> None:
     Raises:
         InputError: no such plan in the store.
     """
-    affected = _relations_affected(store, [plan_id]) if PLAN_ID.fullmatch(plan_id) else set()
-    if not PLAN_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
-        raise InputError(f"no plan {plan_id!r} in the store")
+    # Ids over 100 characters are refused at ingest (check_plan_id); one a former version let in can go.
+    affected = _relations_affected(store, [plan_id]) if _REMOVABLE_ID.fullmatch(plan_id) else set()
+    if not _REMOVABLE_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
+        raise InputError(f"no plan {printable(plan_id)!r} in the store")
     _rebuild_relations(store, [], affected)
 
 
@@ -309,6 +347,9 @@ def _rebuild_relations(store: Store, plan_ids: Sequence[str], before: set[str]) 
     from kg.relations.graph import affected_by, rebuild
 
     rebuild(store, before | affected_by(store, plan_ids))
+
+
+_REMOVABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
 # --------------------------------------------------------------------------- plans as N-Quads
@@ -351,6 +392,7 @@ def plan_quads(document: SourceDocument, overrides: PlanOverrides = PlanOverride
     Raises:
         DocumentError: the document holds no plan, or its plan cannot be written as RDF.
     """
+    check_plan_id(document.name, overrides)
     plan = extract_plan(document, overrides)
     try:
         data, quads = plan_nquads(plan, document.text)
@@ -361,6 +403,7 @@ def plan_quads(document: SourceDocument, overrides: PlanOverrides = PlanOverride
 
 def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
     """Read and extract one file (see :func:`plan_quads`)."""
+    check_plan_id(path.name, overrides)  # before reading: a long file need not be read to be refused
     return plan_quads(read_document(path), overrides)
 
 
@@ -379,9 +422,12 @@ def _each_file(extract: Callable[[Path, PlanOverrides], _Extracted], files: Sequ
     """
     work = [(extract, path, overrides) for path in files]
     if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start)
+        try:
             yield from progress(pool.map(_extracted_or_error, work,
                                          chunksize=max(1, min(8, len(work) // (jobs * 4)))))
+        finally:  # interrupted (a bad file, Ctrl-C, SIGTERM): the files not begun are not read at all
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield from (_extracted_or_error(item) for item in progress(work))
 
@@ -415,25 +461,47 @@ def _shared_graphs_nquads() -> bytes:
     return regions_nquads()[0] + b"".join(line[:-2] + suffix + b"\n" for line in vocabulary if line.strip())
 
 
+#: Spool folders are named ``airkg-spool-<pid>-<random>``: those of processes that are gone (a killed
+#: ingest) are swept away by the next spool made in the same folder.
+SPOOL_PREFIX = "airkg-spool-"
+
+
 class _Spool:
-    """A batch of plans on its way to the store: their N-Quads in a file, the rest in memory."""
+    """A batch of plans on its way to the store: their N-Quads in a file, the rest in memory.
+
+    The folder goes on every exit (an error, Ctrl-C, SIGTERM through :func:`terminate_gracefully`); after a
+    SIGKILL it stays until the next spool is made in the same folder (:func:`sweep_spools`).
+    """
 
     def __init__(self, spool_dir: Path | None) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="airkg-spool-", dir=spool_dir))
-        self.path = self.folder / "plans.nq"
+        sweep_spools(spool_dir)
+        try:
+            self.folder = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=spool_dir))
+            self.path = self.folder / "plans.nq"
+            self._out = self.path.open("wb")
+        except OSError as error:
+            if hasattr(self, "folder"):
+                shutil.rmtree(self.folder, ignore_errors=True)
+            raise _spool_error(spool_dir, error) from None
         self.plans: list[PlanQuads] = []
         self.bytes = 0
-        self._out = self.path.open("wb")
 
     def __enter__(self) -> _Spool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._out.close()
+        with contextlib.suppress(OSError):
+            self._out.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def _write(self, data: bytes) -> None:
+        try:
+            self._out.write(data)
+        except OSError as error:
+            raise _spool_error(self.folder, error) from None
+
     def add(self, plan: PlanQuads) -> None:
-        self._out.write(plan.nquads)
+        self._write(plan.nquads)
         self.bytes += len(plan.nquads)
         self.plans.append(dataclasses.replace(plan, nquads=b""))
 
@@ -454,10 +522,67 @@ class _Spool:
     def load_into(self, store: Store, *, with_vocabularies: bool, bulk: bool) -> None:
         graphs = [str(plan_graph_iri(p.plan_id)) for p in self.plans]
         if with_vocabularies:
-            self._out.write(_shared_graphs_nquads())
+            self._write(_shared_graphs_nquads())
             graphs += [str(REGIONS_GRAPH), str(VOCABULARY_GRAPH)]
-        self._out.close()
+        try:
+            self._out.close()
+        except OSError as error:
+            raise _spool_error(self.folder, error) from None
         store.replace_graphs_nquads(self.path, graphs, bulk=bulk, trusted=True)  # our builders' output
+
+
+def _spool_error(where: Path | None, error: OSError) -> StoreError:
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    reason = "the disk is full: No space left on device" if full else " ".join(str(error.strerror or error).split())
+    return StoreError(f"spooling the plans in {where or tempfile.gettempdir()} failed ({reason}); nothing was loaded"
+                      + (" — free some space or set TMPDIR to a larger disk" if full else ""))
+
+
+def sweep_spools(spool_dir: Path | None = None) -> list[Path]:
+    """Remove the spool folders (``airkg-spool-<pid>-…``) in ``spool_dir`` (default: the temporary folder)
+    whose process is gone; the folders removed."""
+    folder = Path(spool_dir or tempfile.gettempdir())
+    swept = []
+    try:
+        candidates = list(folder.glob(f"{SPOOL_PREFIX}*"))
+    except OSError:
+        return swept
+    for candidate in candidates:
+        pid = candidate.name[len(SPOOL_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and candidate.is_dir():
+            shutil.rmtree(candidate, ignore_errors=True)
+            swept.append(candidate)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def terminate_gracefully() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) while the block runs (in the main thread), so that what it holds is
+    cleaned up as on Ctrl-C: the spool folder goes, a bulk load under way is undone."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _raise_for(errors: Sequence[DocumentError], files: int) -> None:

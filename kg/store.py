@@ -91,6 +91,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import io
 import json
 import logging
@@ -101,6 +102,7 @@ import shutil
 import tempfile
 import threading
 import time
+import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -1197,18 +1199,22 @@ class OxigraphStore(Store):
         self.read_only = read_only and self.path is not None and self.path.is_dir()
         self._lock = threading.Lock()
         self._generation = 0
+        journal = self.path / BULK_JOURNAL if self.path is not None else None
+        if self.read_only and journal is not None and journal.is_dir():
+            raise StoreError(f"{self.path} holds a bulk load that was interrupted; open it for writing once "
+                             "(e.g. `airkg ingest` or `airkg serve`) to roll it back")
+        if not self.read_only and journal is not None and (journal / _RESTORING).exists():
+            _swap_in_checkpoint(self.path, journal)  # type: ignore[arg-type]  # a restore cut short: finish it
         try:
-            if read_only and self.path and self.path.is_dir():  # a reader beside a running server
+            if self.read_only:  # a reader beside a running server
                 self._store: ox.Store | None = ox.Store.read_only(str(self.path))
             else:
                 self._store = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as exc:
             raise StoreError(_open_error(self.path, exc)) from None
-        if self.read_only and (self.path / BULK_JOURNAL).is_dir():  # type: ignore[operator]
-            raise StoreError(f"{self.path} holds a bulk load that was interrupted; open it for writing once "
-                             "(e.g. `airkg ingest` or `airkg serve`) to roll it back")
         if not self.read_only:
             self._roll_back_interrupted_bulk_load()
+            self._claim()
 
     def __repr__(self) -> str:
         return f"OxigraphStore({str(self.path) if self.path else None!r})"
@@ -1315,12 +1321,16 @@ class OxigraphStore(Store):
         """Replace the graphs with pyoxigraph's bulk loader: 2-4x faster than one transaction and in
         bounded memory (``BENCHMARKS.md``, "Build").
 
-        The bulk loader has no transaction, so a journal makes it all or nothing: the graphs that
-        exist are copied to it and dropped, then the file is loaded and the journal deleted. If
-        loading fails (a syntax error, a quad outside ``graphs``, a full disk or any other error),
-        whatever was loaded is removed and the copies are put back at once; after a crash, the next
-        writable open does the same (:meth:`_roll_back_interrupted_bulk_load`). Before anything is
-        written, the free space is checked against what the load needs (:func:`_space_needed`).
+        The bulk loader has no transaction, so a journal makes it all or nothing. For a store in a
+        folder the journal holds a RocksDB checkpoint of the store as it was (``Store.backup``: hard
+        links to its immutable files, so it takes no space and no time to speak of); the graphs are
+        dropped, the file is loaded and the journal deleted. If loading fails (a syntax error, a quad
+        outside ``graphs``, a full disk, Ctrl-C or any other error) the store's files are swapped for
+        the checkpoint's (renames: this needs no free space, so it works on a full disk) and the
+        failed ones deleted; after a crash, the next writable open does the same
+        (:meth:`_roll_back_interrupted_bulk_load`). Before anything is written, the free space is
+        checked against what the load needs (:func:`_space_needed`). An in-memory store's journal
+        is a copy of the replaced graphs, loaded back on failure.
         """
         names = [ox.NamedNode(iri) for iri in iris]
         with self._lock, tempfile.TemporaryDirectory(prefix="airkg-replace-") as scratch, self._writing():
@@ -1339,9 +1349,9 @@ class OxigraphStore(Store):
                 self._check_bulk_loaded(set(iris), before)
                 self._db.flush()
             except BaseException as exc:  # whatever it was (MemoryError, Ctrl-C, SIGTERM), the load is undone
+                traceback.clear_frames(exc.__traceback__)  # their locals hold the store open
                 try:
-                    self._undo_bulk_load(names, before, journal / "before.nq")
-                    self._db.flush()
+                    self._undo(names, before, journal)
                 except Exception as undo:  # noqa: BLE001
                     log.error("undoing the bulk load into %s failed: %r (after %r)", self.path, undo, exc)
                     raise StoreError(
@@ -1379,21 +1389,53 @@ class OxigraphStore(Store):
             self._generation += 1
 
     def _write_journal(self, iris: list[str], before: set[str], scratch: Path) -> Path:
-        """What a bulk load needs to be undone: the graphs it replaces, those there before, and the
-        content of the replaced ones. Kept in the store's folder (made complete, then renamed into
-        place, so a journal is never half-written); in ``scratch`` for an in-memory store."""
+        """What a bulk load needs to be undone: the graphs it replaces, those there before, and a
+        checkpoint of the store (for an in-memory store, a copy of the replaced graphs). Kept in the
+        store's folder (made complete, then renamed into place, so a journal is never half-written);
+        in ``scratch`` for an in-memory store."""
         final = (self.path / BULK_JOURNAL) if self.path else scratch / BULK_JOURNAL
         building = final.with_name(final.name + ".new")
         shutil.rmtree(building, ignore_errors=True)
         try:
             building.mkdir()
-            self._copy_graphs([ox.NamedNode(iri) for iri in iris if iri in before], building / "before.nq")
+            if self.path is not None:
+                self._db.flush()
+                self._db.backup(str(building / _CHECKPOINT))  # hard links to the store's files
+            else:
+                self._copy_graphs([ox.NamedNode(iri) for iri in iris if iri in before], building / "before.nq")
             (building / "graphs.json").write_text(json.dumps({"replaced": iris, "before": sorted(before)}))
             building.rename(final)
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
         return final
+
+    def _undo(self, names: list[ox.NamedNode], before: set[str], journal: Path) -> None:
+        """Put the store back as the journal has it, at once (the load failed in this process)."""
+        if (journal / _CHECKPOINT).is_dir():
+            self._reopen_from_checkpoint(journal)
+            return
+        self._undo_bulk_load(names, before, journal / "before.nq")
+        self._db.flush()
+
+    def _reopen_from_checkpoint(self, journal: Path) -> None:
+        """Close the store, swap its files for the checkpoint's, open it again."""
+        assert self.path is not None
+        self._store = None
+        gc.collect()  # pyoxigraph closes RocksDB (and lets go of its lock) with the last reference
+        if _lock_holder(self.path / "LOCK") == os.getpid():  # something still holds it: never swap under it
+            raise StoreError(f"{self.path} is still open in this process; it is rolled back from its journal "
+                             "when next opened for writing")
+        _swap_in_checkpoint(self.path, journal)
+        try:
+            self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(_open_error(self.path, exc)) from None
+
+    def _claim(self) -> None:
+        """Sweep what a restore cut short left behind, once this process holds the store."""
+        if self.path is not None:
+            shutil.rmtree(self.path / (BULK_JOURNAL + ".old"), ignore_errors=True)
 
     def _roll_back_interrupted_bulk_load(self) -> None:
         """Put the store back as it was before a bulk load that a crash cut short (its journal is there)."""
@@ -1407,6 +1449,9 @@ class OxigraphStore(Store):
             graphs = json.loads((journal / "graphs.json").read_text())
             log.warning("%s: rolling back a bulk load that was interrupted (%d graphs)", self.path,
                         len(graphs["replaced"]))
+            if (journal / _CHECKPOINT).is_dir() or (journal / _RESTORING).exists():
+                self._reopen_from_checkpoint(journal)
+                return
             self._undo_bulk_load([ox.NamedNode(iri) for iri in graphs["replaced"]], set(graphs["before"]),
                                  journal / "before.nq")
             self._db.flush()
@@ -1571,10 +1616,36 @@ class OxigraphStore(Store):
                 log.warning("flushing %s failed: %s", self.path, exc)
 
 
-#: Disk space a bulk load may take, per byte of N-Quads loaded: RocksDB writes each quad in several
-#: indexes before compaction (measured ~1.6x for airkg's plans; ``docs/ingest.md``), plus a margin.
-SPACE_PER_NQUADS_BYTE = 3.0
-SPACE_MARGIN = 32 * 1024 * 1024
+#: Disk space a bulk load may take, per byte of N-Quads loaded (the seeds: 7.3 MB of N-Quads made the
+#: store 6.5 MB larger; ``docs/ingest.md``), plus a margin. A load that needs more than this is still
+#: undone without a trace (:meth:`OxigraphStore._bulk_replace`); this only spares a futile attempt.
+SPACE_PER_NQUADS_BYTE = 1.5
+SPACE_MARGIN = 16 * 1024 * 1024
+_CHECKPOINT = "checkpoint"
+_RESTORING = "restoring"
+_DISCARD = "discard"
+
+
+def _swap_in_checkpoint(folder: Path, journal: Path) -> None:
+    """Make ``folder`` (a closed store) hold the files of the journal's checkpoint again, by renames only,
+    so that it works on a full disk; safe to run again after a crash at any point: the store's files are
+    first all moved aside (then ``restoring`` is made), then the checkpoint's moved in, then the journal
+    (with the files set aside) deleted."""
+    checkpoint, discard, restoring = journal / _CHECKPOINT, journal / _DISCARD, journal / _RESTORING
+    if not restoring.exists():
+        discard.mkdir(exist_ok=True)
+        for entry in folder.iterdir():
+            if not entry.name.startswith(BULK_JOURNAL):
+                entry.rename(discard / entry.name)
+        restoring.touch()
+    if checkpoint.is_dir():
+        for entry in checkpoint.iterdir():
+            entry.rename(folder / entry.name)
+    # Renamed first: a crash while deleting leaves no journal that could be replayed.
+    old = journal.with_name(BULK_JOURNAL + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    journal.rename(old)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _space_needed(nquads_bytes: int) -> int:
@@ -1603,6 +1674,8 @@ def _open_error(path: Path | None, exc: OSError) -> str:
     """One line on why RocksDB would not open ``path``: held by another writer (which process, when the
     kernel's lock table says), or the OS's reason."""
     text = str(exc)
+    if "hold by current process" in text and path is not None:
+        return f"the store at {path} is already open for writing in this process (pid {os.getpid()})"
     if "lock" in text.lower() and path is not None:
         holder = _lock_holder(path / "LOCK")
         who = (f"pid {holder}" if holder is not None and holder != os.getpid()
