@@ -85,13 +85,21 @@ def combine(scores: Iterable[dict[str, FieldScore]]) -> dict[str, FieldScore]:
 
 
 def layout_of(source: Path) -> str:
-    """The layout a golden document stands for: ``seeds`` for the seed plans, a ``layout_*`` test document's
-    own stem, ``real`` for any other document (a real plan copied unchanged, as the national plan)."""
+    """The layout a golden document stands for: ``seeds`` for the seed plans; a ``layout_*`` test document's own
+    stem; ``real`` for a published plan copied unchanged (its first line says where from: ``# source: …``); else
+    the stem without a trailing year (``compare_zibo_2023`` and ``compare_zibo_2024`` are ``compare_zibo``)."""
     if source.parent.name == "seeds":
         return "seeds"
     if source.stem.startswith("layout_"):
         return source.stem
-    return "real"
+    try:
+        with source.open("rb") as opened:
+            first_line = opened.readline(200)
+    except OSError:
+        first_line = b""
+    if first_line.lstrip(b"\xef\xbb\xbf").startswith(b"# source:"):
+        return "real"
+    return re.sub(r"[_-](19|20)\d\d$", "", source.stem)
 
 
 def _items_of_plan(plan: Plan | None) -> dict[str, Counter]:
