@@ -215,6 +215,9 @@ def evaluate(
             _echo_score(f"[{layout}]"[:34], totals[field], False, f"  {len(members)}")
     if variants:
         _echo_variants(results, variant_results, show_errors)
+    from kg.relations.cli import echo_lineage
+
+    echo_lineage(golden, documents, show_errors)
 
 
 def _echo_score(label: str, s, show_errors: bool, suffix: str = "") -> None:
@@ -398,6 +401,8 @@ def serve(
     typer.echo(f"airkg: serving {settings.store} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
+
+from kg.relations import cli as _relations_cli  # noqa: E402,F401 - registers compare, relations, status
 
 if __name__ == "__main__":
     main()
