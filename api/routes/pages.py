@@ -15,9 +15,14 @@ from pydantic import ValidationError
 from api.deps import PageOffset, SettingsDep, StoreDep, TemplatesDep, UserStoreDep
 from api.models import MeasureFilter, MeasurePublic
 from api.reads.deadlines import find_deadlines
-from api.reads.entities import list_pollutants, list_sectors
-from api.reads.measures import find_measures
-from api.reads.plans import get_plan, list_plans, plan_iris, plan_text
+from api.csv_out import MEASURE_HEADER, csv_response, measure_rows
+from api.page_helpers import filter_params, timeline_svg
+from api.reads.entities import list_agencies, list_pollutants, list_sectors
+from api.reads.facets import facets
+from api.reads.measures import find_measures, matching_iris, measure_details
+from api.reads.names import resolve_filter
+from api.reads.plans import get_plan, list_plans, plan_iris, plan_regions, plan_text
+from api.reads.result_links import editor_text, link_rows
 from api.reads.saved import get_saved, list_saved, result_public, run_saved
 from api.routes.entity_pages import router as entity_router
 from api.routes.measure_pages import router as measure_page_router
@@ -26,6 +31,7 @@ from api.sparql_results import GRAPH_TYPES
 from kg.errors import AirkgError, InputError, NotFound
 from kg.sparql_guard import check_bounds
 from kg.models import Role
+from kg.query_params import search_terms
 
 router = APIRouter(include_in_schema=False)
 router.include_router(entity_router)
@@ -34,6 +40,8 @@ router.include_router(measure_page_router)
 _FILTER_FIELDS = set(MeasureFilter.model_fields)
 #: Plans offered in the filter form's list at most; with more, the plan id is typed.
 MAX_PLAN_OPTIONS = 300
+#: Agencies offered as suggestions in the filter form (the most often assigned).
+MAX_AGENCY_OPTIONS = 400
 #: Plans on one page of the home page.
 HOME_PAGE_PLANS = 100
 
@@ -59,7 +67,9 @@ def filter_choices(store) -> dict:
     plan_count = len(plan_iris(store))
     plans = list_plans(store, MAX_PLAN_OPTIONS)[0] if plan_count <= MAX_PLAN_OPTIONS else []
     return {"plans": plans, "plan_count": plan_count, "pollutants": list_pollutants(store),
-            "sectors": list_sectors(store), "roles": [role.value for role in Role]}
+            "sectors": list_sectors(store), "roles": [role.value for role in Role],
+            "agencies": list_agencies(store, MAX_AGENCY_OPTIONS)[0],
+            "regions": sorted({r.label for r in plan_regions(store) if r.label})}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -69,13 +79,45 @@ def home(request: Request, store: StoreDep, templates: TemplatesDep, offset: Pag
         "plans": plans, "total": total, "offset": offset, "limit": HOME_PAGE_PLANS})
 
 
+def resolved_filter(request: Request, store, **fixed: str) -> tuple[MeasureFilter, MeasureFilter, dict, InputError | None]:
+    """The page's filter as typed (for the form), as resolved (names to codes, for the reads), what each
+    name was read as, and the error when a value is malformed or names nothing (the page then shows the
+    form with the message and ``did you mean …``, answering 400)."""
+    try:
+        typed = page_filter(request, **fixed)
+    except InputError as error:
+        return MeasureFilter(), MeasureFilter(), {}, error
+    try:
+        found = resolve_filter(store, typed)
+    except InputError as error:
+        return typed, typed, {}, error
+    return typed, found.filter, found.shown, None
+
+
 @router.get("/measures", response_class=HTMLResponse)
 def measures_page(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    wanted = page_filter(request)
-    measures, total = find_measures(store, wanted)
+    typed, wanted, shown, error = resolved_filter(request, store)
+    if error is None and wanted.format == "csv":
+        iris, _ = matching_iris(store, wanted)
+        return csv_response("measures", MEASURE_HEADER, measure_rows(measure_details(store, iris[:20_000])))
+    measures, total, found_facets = [], 0, []
+    if error is None:
+        measures, total = find_measures(store, wanted)
+        found_facets = facets(store, wanted)
+    params = filter_params(wanted) if error is None else {}
     return templates.TemplateResponse(request, "measures.html", {
-        "measures": measures, "total": total, "wanted": wanted, "choices": filter_choices(store),
-        "query": _query_without(request, "offset")})
+        "measures": measures, "total": total, "wanted": wanted, "typed": typed, "shown": shown, "error": error,
+        "choices": filter_choices(store), "facets": found_facets, "params": params,
+        "terms": search_terms(wanted.q) if wanted.q else [], "query": _query_without(request, "offset"),
+        "headline": _headline_query(wanted)}, status_code=error.status if error else 200)
+
+
+def _headline_query(wanted: MeasureFilter) -> str | None:
+    """The saved query answering "who leads these measures" for a region and a pollutant, with the same basis."""
+    if wanted.region and wanted.pollutant and not (wanted.sector or wanted.agency or wanted.plan):
+        return "/queries/lead-agencies?" + urlencode({"region": wanted.region, "pollutant": wanted.pollutant,
+                                                      "basis": wanted.pollutant_basis.value, "run": "1"})
+    return None
 
 
 @dataclass
@@ -114,21 +156,53 @@ def plan_page(plan_id: PlanId, request: Request, store: StoreDep, templates: Tem
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline_page(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
-    wanted = page_filter(request, limit="500")
+    typed, wanted, shown, error = resolved_filter(request, store, limit="500")
     today = dt.date.today()
-    deadlines, total = find_deadlines(store, wanted, today)
+    deadlines, total, counts = [], 0, {}
+    if error is None:
+        wanted = wanted.model_copy(update={"limit": 500, "offset": wanted.offset})
+        deadlines, total = find_deadlines(store, wanted, today)
+        # the chart counts every matching deadline, the list below shows a page of them
+        everything = deadlines if total <= len(deadlines) else find_deadlines(
+            store, wanted.model_copy(update={"limit": 100_000, "offset": 0}), today)[0]
+        for deadline in everything:
+            if deadline.due_date:
+                key = deadline.due_date.strftime("%Y-%m")
+                due, late = counts.get(key, (0, 0))
+                counts[key] = (due, late + 1) if deadline.overdue else (due + 1, late)
     months: OrderedDict[str, list] = OrderedDict()
     for deadline in deadlines:
         key = deadline.due_date.strftime("%Y-%m") if deadline.due_date else "no date"
         months.setdefault(key, []).append(deadline)
+    params = filter_params(wanted) if error is None else {}
     return templates.TemplateResponse(request, "timeline.html", {
-        "months": months, "total": total, "shown": len(deadlines), "today": today, "wanted": wanted,
-        "overdue": sum(d.overdue for d in deadlines), "choices": filter_choices(store)})
+        "months": months, "total": total, "shown": len(deadlines), "today": today, "wanted": wanted, "typed": typed,
+        "overdue": sum(late for _, late in counts.values()), "choices": filter_choices(store), "error": error,
+        "chart": timeline_svg(dict(sorted(_fill_months(counts).items()))), "params": params, "shown_names": shown,
+        "offset": wanted.offset}, status_code=error.status if error else 200)
+
+
+def _fill_months(counts: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """Every month between the first and the last with a deadline (empty ones at 0), at most 20 years."""
+    if not counts:
+        return counts
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:])
+    out = dict(counts)
+    for _ in range(240):
+        key = f"{year:04d}-{month:02d}"
+        if key > last:
+            break
+        out.setdefault(key, (0, 0))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 @router.get("/queries", response_class=HTMLResponse)
 def queries_page(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
-    return templates.TemplateResponse(request, "queries.html", {"queries": list_saved(settings.queries_dir)})
+    queries = list_saved(settings.queries_dir)
+    return templates.TemplateResponse(request, "queries.html", {
+        "queries": queries, "editor": {q.name: editor_text(q.name, {}, settings.queries_dir) for q in queries}})
 
 
 @router.get("/queries/{name}", response_class=HTMLResponse)
@@ -138,17 +212,20 @@ def query_page(name: str, request: Request, store: UserStoreDep, settings: Setti
         query = get_saved(name, settings.queries_dir)
     except InputError as error:
         raise NotFound(error.detail) from None
-    params = {key: value for key, value in request.query_params.items() if key != "run"}
-    result, error = None, None
+    params = {key: value for key, value in request.query_params.items() if key != "run" and value.strip()}
+    result, error, linked = None, None, None
     if "run" in request.query_params:
         try:
             result = result_public(name, run_saved(store, name, params, settings.query_timeout, settings.queries_dir))
+            linked = link_rows(request.app.state.store, result, params, {p.name: p.default for p in query.parameters})
         except AirkgError as failure:
             if failure.status >= 500:
                 raise
             error = failure
+    basis = next((params.get(p.name) or p.default for p in query.parameters if p.type == "basis"), None)
     return templates.TemplateResponse(request, "query.html", {
-        "query": query, "params": params, "result": result, "error": error,
+        "query": query, "params": params, "result": result, "linked": linked, "error": error, "basis": basis,
+        "editor_text": editor_text(name, params, settings.queries_dir),
         "csv_query": _query_without(request, "run")}, status_code=error.status if error else 200)
 
 
