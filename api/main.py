@@ -117,6 +117,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     else:
         app.include_router(uploads.router)
 
+    # --- across plans (issue 16): /api/compare, /compare, /api/plans/{plan}/relations, the plan page's block
+    from api.routes import compare as relations_routes
+
+    relations_routes.install(app)
+
     # --- interactive graph (viz/) -----------------------------------------------------------
     # viz.router:router serves /graph once viz/router.py lands; until then the app runs without it.
     app.state.has_graph = False

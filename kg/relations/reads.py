@@ -1,0 +1,94 @@
+"""What the pages and the API show of one plan's relations: status, citations both ways, previous and next
+plans, and per measure its counterparts above (the measures it carries out) and below (those carrying it out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from rdflib import URIRef
+
+from kg.rdf_building import plan_iri
+from kg.relations.features import plan_id_of
+from kg.relations.plan_status import plan_statuses
+from kg.store import Store
+
+
+def _s(term: object) -> str | None:
+    return None if term is None else str(term)
+
+
+def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> dict:
+    """The relations of plan ``plan_id`` (empty lists when it has none, or is unknown)."""
+    as_of = as_of or dt.date.today()
+    node = {"plan": URIRef(str(plan_iri(plan_id)))}
+    statuses = plan_statuses(store, as_of, [plan_id])
+    status = statuses.get(plan_id)
+    cites = [{"title": str(r["title"]), "identifier": _s(r["number"]), "text": _s(r["exact"]),
+              "plan": plan_id_of(r["cited"]) if r["cited"] is not None else None,
+              "plan_title": _s(r["citedTitle"]), "resolved_by": _s(r["how"]),
+              "measure": _s(r["path"])}
+             for r in store.query("""
+        SELECT ?c ?title ?number ?exact ?cited ?citedTitle ?how ?path WHERE {
+          ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
+          OPTIONAL { ?c airkg:citedIdentifier ?number }
+          OPTIONAL { ?c airkg:source ?span . ?span oa:exact ?exact }
+          OPTIONAL { ?c airkg:citedPlan ?cited . ?cited dcterms:title ?citedTitle . OPTIONAL { ?c airkg:resolvedBy ?how } }
+          OPTIONAL { ?c airkg:inMeasure ?m . ?m airkg:path ?path }
+        } ORDER BY ?c""", bindings=node).rows]
+    cited_by = sorted({(plan_id_of(r["other"]), str(r["title"])) for r in store.query("""
+        SELECT ?other ?title WHERE { ?other airkg:cites ?plan ; dcterms:title ?title }""", bindings=node).rows})
+    def plans(sparql: str) -> list[dict]:
+        return [{"id": plan_id_of(r["other"]), "title": str(r["title"])}
+                for r in store.query(sparql, bindings=node).rows]
+    up: dict[str, list[dict]] = defaultdict(list)
+    for r in store.query("""
+        SELECT ?path ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
+          ?m airkg:partOfPlan ?plan ; airkg:path ?path ; airkg:hasLineage ?link .
+          ?link airkg:higherMeasure ?other ; airkg:score ?score .
+          ?other airkg:path ?otherPath ; dcterms:title ?otherTitle ; airkg:partOfPlan ?op .
+          ?op dcterms:title ?otherPlanTitle .
+        }""", bindings=node).rows:
+        up[str(r["path"])].append({"plan": plan_id_of(r["other"]), "plan_title": str(r["otherPlanTitle"]),
+                                   "path": str(r["otherPath"]), "title": str(r["otherTitle"]),
+                                   "score": float(str(r["score"])), "link": str(r["link"])})
+    down: dict[str, list[dict]] = defaultdict(list)
+    for r in store.query("""
+        SELECT ?path ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
+          ?m airkg:partOfPlan ?plan ; airkg:path ?path .
+          ?link airkg:higherMeasure ?m ; airkg:lowerMeasure ?other ; airkg:score ?score .
+          ?other airkg:path ?otherPath ; dcterms:title ?otherTitle ; airkg:partOfPlan ?op .
+          ?op dcterms:title ?otherPlanTitle .
+        }""", bindings=node).rows:
+        down[str(r["path"])].append({"plan": plan_id_of(r["other"]), "plan_title": str(r["otherPlanTitle"]),
+                                     "path": str(r["otherPath"]), "title": str(r["otherTitle"]),
+                                     "score": float(str(r["score"])), "link": str(r["link"])})
+    shared: dict[str, list[str]] = defaultdict(list)
+    for r in store.query("""
+        SELECT ?link ?text WHERE {
+          { ?m airkg:partOfPlan ?plan ; airkg:hasLineage ?link } UNION
+          { ?m airkg:partOfPlan ?plan . ?link airkg:higherMeasure ?m }
+          ?link airkg:sharedText ?text }""", bindings=node).rows:
+        shared[str(r["link"])].append(str(r["text"]))
+    for links in (*up.values(), *down.values()):
+        for link in links:
+            link["shared"] = sorted(shared.get(link["link"], []), key=len, reverse=True)[:6]
+        links.sort(key=lambda link: -link["score"])
+    lower_plans = plans("SELECT DISTINCT ?other ?title WHERE { ?other airkg:higherPlan ?plan ; dcterms:title ?title }")
+    return {
+        "plan": plan_id,
+        "as_of": as_of.isoformat(),
+        "status": status.status if status else None,
+        "period": [status.start, status.end] if status else None,
+        "superseded_by": list(status.superseded_by) if status else [],
+        "overdue_measures": status.overdue_measures if status else 0,
+        "cites": cites,
+        "cited_by": [{"id": i, "title": t} for i, t in cited_by],
+        "previous": plans("SELECT ?other ?title WHERE { ?plan airkg:previousPlan ?other . ?other dcterms:title ?title }"),
+        "next": plans("SELECT ?other ?title WHERE { ?other airkg:previousPlan ?plan ; dcterms:title ?title }"),
+        "supersedes": plans("SELECT ?other ?title WHERE { ?plan airkg:supersedes ?other . ?other dcterms:title ?title }"),
+        "higher_plans": plans("SELECT ?other ?title WHERE { ?plan airkg:higherPlan ?other . ?other dcterms:title ?title }"),
+        "lower_plans": lower_plans,
+        "up": dict(up),
+        "down": dict(down),
+    }
