@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from api.deps import PageLimit, PageOffset, StoreDep
 from api.models import PlanPublic, PlansPublic
-from api.reads.plans import get_plan, list_plans
+from api.reads.plans import get_plan, list_plans, plan_iri, plans_by_iri
 from api.routes.ids import PlanId
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
 @router.get("", response_model=PlansPublic)
-def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0) -> PlansPublic:
+def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0,
+               status: Annotated[Literal["in_force", "superseded", "expired", "not_yet_issued"] | None, Query(
+                   description="Only plans with this status on as_of (kg/relations/status.py).")] = None,
+               as_of: Annotated[dt.date | None, Query(description="The day of status (default today).")] = None,
+               ) -> PlansPublic:
     """The plans in the store by id, one page at a time, with their counts of measures, agencies and
-    deadlines; count is the number of plans."""
+    deadlines; count is the number of plans. status= keeps the plans in force, superseded, expired or not yet
+    issued on as_of."""
+    if status is not None:
+        from kg.relations.plan_status import plan_statuses
+
+        statuses = plan_statuses(store, as_of or dt.date.today())
+        iris = sorted((plan_iri(i) for i, s in statuses.items() if s.status == status), key=str)
+        return PlansPublic(data=plans_by_iri(store, iris[offset:offset + limit]), count=len(iris), limit=limit,
+                           offset=offset)
     plans, total = list_plans(store, limit, offset)
     return PlansPublic(data=plans, count=total, limit=limit, offset=offset)
 
