@@ -62,3 +62,12 @@ def deadline_rows(deadlines: Iterable, base: str = "") -> Iterable[list[object]]
     for d in deadlines:
         yield [d.due_date, d.end_date, d.kind, "yes" if d.overdue else "", d.original_text, d.note, d.measure.id,
                d.measure.label, d.plan_id, f"{base}/measures/{d.measure.id}"]
+
+
+AGENCY_HEADER = ("id", "name", "english", "jurisdiction", "type", "collective", "measures", "written_as", "page")
+
+
+def agency_rows(agencies: Iterable, base: str = "") -> Iterable[list[object]]:
+    for a in agencies:
+        yield [a.id, a.label, a.label_en, a.jurisdiction.label if a.jurisdiction else None, a.functional_type,
+               "yes" if a.collective else "", a.measure_count, a.name_variants, f"{base}/agencies/{a.id}"]

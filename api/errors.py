@@ -8,7 +8,9 @@ they answer 400 with the failing parameter named, not FastAPI's 422.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import JSONResponse, Response
 
 from kg.errors import AirkgError, InputError, NotFound
@@ -35,6 +37,19 @@ def not_found(what: str, key: str) -> NotFound:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AirkgError, _airkg_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+    """Starlette's own errors (no route: 404, 405): an HTML page for a browser, else FastAPI's JSON."""
+    if _wants_html(request) and error.status_code in (404, 405):
+        title = "Not found" if error.status_code == 404 else "Method not allowed"
+        detail = f"nothing at {request.url.path}" if error.status_code == 404 else str(error.detail)
+        templates = request.app.state.templates
+        return templates.TemplateResponse(request, "error.html", {
+            "status": error.status_code, "title": title, "detail": detail}, status_code=error.status_code,
+            headers=getattr(error, "headers", None))
+    return await http_exception_handler(request, error)
 
 
 def _wants_html(request: Request) -> bool:
