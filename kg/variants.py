@@ -16,8 +16,10 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``page_noise``      a page number (``— 3 —``, ``- 4 -``, ``第 5 页 共 9 页``) after a line end every ~1,500
                     characters; glued to the next line when that one opens with a heading (``— 3 —21、…``) on odd
                     pages, on a line of its own otherwise
-``indented``        every line of text opened by two ideographic spaces (``\u3000\u3000一、总体要求``)
-``double_spaced``   a blank line between every two lines of text
+``indented``        every paragraph not indented yet opened by two ideographic spaces (``\u3000\u3000一、``); a paragraph
+                    starts after a blank line, a heading, a short line or a sentence end, so the continuation lines
+                    of a hard-wrapped base are not indented
+``double_spaced``   a blank line before every paragraph (as ``indented`` finds them)
 ``hard_wrapped``    every line of text broken every 70 columns (35 ideographs), inside words and numbers too
                     (``…（市交通运输局牵`` / ``头，…）``), as the text layer of a PDF has it
 ``fullwidth``       ASCII digits and letters → full-width (``２０２５``, ``ＰＭ２.５``)
@@ -65,6 +67,7 @@ HEADING = re.compile(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _SENTENCE_PUNCTUATION = frozenset("，：；！？")
 _WRAP_AFTER = frozenset("、，。；")
+_SENTENCE_END = frozenset("。！？；：）)」』”〕】")
 #: Punctuation a typesetter never puts at the start of a line (it stays at the end of the line before).
 _NO_LINE_START = frozenset("，。、；：？！）〕】」』”’%％")
 
@@ -261,9 +264,23 @@ def _page_number(page: int, total: int) -> str:
     return forms[(page - 1) % len(forms)].format(page=page, total=max(total, page))
 
 
+def _paragraph_starts(base: str) -> set[int]:
+    """Offsets of the lines of text (not table rows) that open a paragraph: the first, a heading, a line after a
+    blank line, a sentence end or a short line (a title, a label line); not the continuation lines of a paragraph
+    a PDF copy broke."""
+    starts, before = set(), ""
+    for offset, line in _lines(base):
+        if line.strip() and "\t" not in line and (
+                not before.strip() or HEADING.match(line) or before.rstrip()[-1] in _SENTENCE_END
+                or (len(before.strip()) < 20 and not before[-1].isdigit() and not before[-1].isspace())):
+            starts.add(offset)
+        before = line
+    return starts
+
+
 def indented(base: str) -> Pairs:
-    """Every line of text (not a table row) opened by two ideographic spaces, as Word and web copies indent."""
-    starts = {offset for offset, line in _lines(base) if line.strip() and "\t" not in line}
+    """Every paragraph not indented yet opened by two ideographic spaces, as Word and web copies indent them."""
+    starts = {offset for offset in _paragraph_starts(base) if not base[offset].isspace()}
     pairs: Pairs = []
     for index, char in enumerate(base):
         if index in starts:
@@ -273,10 +290,8 @@ def indented(base: str) -> Pairs:
 
 
 def double_spaced(base: str) -> Pairs:
-    """A blank line between every two lines of text (not between table rows), as web pages have them."""
-    lines = list(_lines(base))
-    doubled = {offset - 1 for (_, before), (offset, line) in zip(lines, lines[1:])
-               if before.strip() and line.strip() and not ("\t" in before and "\t" in line)}
+    """A blank line before every paragraph, as web pages have them (not between table rows)."""
+    doubled = {offset - 1 for offset in _paragraph_starts(base) if offset >= 2 and base[offset - 2] != "\n"}
     pairs: Pairs = []
     for index, char in enumerate(base):
         pairs.append((char, index))
