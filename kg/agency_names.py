@@ -116,6 +116,8 @@ GLOSSARY: dict[str, str] = {
 _PLURAL = {"People's Government": "People's Governments", "Government": "Governments",
            "Branch Bureau": "Branch Bureaus", "Office": "Offices", "Centre": "Centres"}
 _LONGEST = max(map(len, GLOSSARY))
+#: A level prefix left on a name whose place is not known (市…, 县…): the level as an adjective.
+_LEVEL_WORDS = {"省": "Provincial", "市": "Municipal", "县": "County", "区": "District"}
 _PUNCT = re.compile(r"[“”\"'《》（）()、，,]")
 
 
@@ -170,9 +172,14 @@ def parts(body: str) -> list[tuple[str, str, bool]]:
 def english_name(body: str, place: str = "") -> str:
     """The English name of the body ``body`` (without its jurisdiction) of the place ``place``."""
     collective = body.startswith("各")
+    level = ""
+    if not collective and body[:1] in _LEVEL_WORDS and len(body) > 2:  # 市生态环境保护综合执法支队, no place known
+        level, body = ("" if place else _LEVEL_WORDS[body[0]]), body[1:]
     pieces = parts(body[1:] if collective else body)
+    if level:
+        pieces.insert(0, (body[:0], level, True))
     words = [english for _, english, _ in pieces]
-    if any(known and chinese not in GLOSSARY for chinese, _, known in pieces):
+    if any(known and chinese and chinese not in GLOSSARY for chinese, _, known in pieces):
         place = ""  # the name carries its place (济宁海关, 周村交警大队): not said twice
     elif pieces and not pieces[0][2] and place.split(" ")[0] == pieces[0][1]:
         words[0], place = place, ""  # 秦都分局 of 秦都区: Qindou District Branch Bureau
