@@ -14,7 +14,7 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``flattened``       every line break removed (a space where two ASCII letters or digits would meet)
 ``inline_numbering`` the line breaks before numbered headings removed: ``…专项整治。1、组织摸底排查。``
 ``page_noise``      a page number (``— 3 —``, ``- 4 -``, ``第 5 页 共 9 页``) after a line end every ~1,500
-                    characters; glued to the next line when that one opens with a heading (``— 3 —21、…``) on odd
+                    characters (half the text for a shorter one); glued to the next line when that one opens with a heading (``— 3 —21、…``) on odd
                     pages, on a line of its own otherwise
 ``indented``        every paragraph not indented yet opened by two ideographic spaces (``\u3000\u3000一、``); a paragraph
                     starts after a blank line, a heading, a short line or a sentence end, so the continuation lines
@@ -240,10 +240,11 @@ def page_noise(base: str) -> Pairs:
     lines = list(_lines(base))
     insert_before: dict[int, str] = {}  # base offset of a line's first character → noise inserted there
     since, page = 0, 0
-    pages_total = max(2, len(base) // PAGE_EVERY + 1)
+    every = max(200, min(PAGE_EVERY, len(base) // 2))  # a short plan gets a page number too
+    pages_total = max(2, len(base) // every + 1)
     for number, (offset, line) in enumerate(lines):
         since += len(line) + 1
-        if since < PAGE_EVERY or number + 1 >= len(lines) or not lines[number + 1][1].strip():
+        if since < every or number + 1 >= len(lines) or not lines[number + 1][1].strip():
             continue
         page += 1
         next_offset, next_line = lines[number + 1]
