@@ -44,9 +44,11 @@ def _expected(name: str) -> dict[str, Any]:
     return json.loads((QUERIES / f"{name}.expected.json").read_text(encoding="utf-8"))
 
 
-def _cases() -> list[Any]:
+def _cases(corpus: str | None = None) -> list[Any]:
+    """Every case of the goldens written for ``corpus`` (None: the seeds; \"relations\": tests/test_relations.py)."""
     return [pytest.param(path.name.removesuffix(".expected.json"), index, id=f"{path.name[:-14]}-{index}")
             for path in sorted(QUERIES.glob("*.expected.json"))
+            if json.loads(path.read_text(encoding="utf-8")).get("corpus") == corpus
             for index in range(len(json.loads(path.read_text(encoding="utf-8"))["cases"]))]
 
 

@@ -1,0 +1,149 @@
+"""Across plans (issue 16): citations, lineage against the links annotated by reading, the diff of the two Zibo
+plans, status on fixed dates, rebuilding on removal (no dangling link), and the saved queries written for the
+relations corpus (the seeds, the national plan and the two Zibo plans) on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from fixtures_virtuoso import virtuoso_url  # noqa: F401 - a fixture
+from kg.loading import ingest_files, remove_plan
+from kg.queries import run_saved_query
+from kg.relations.evaluation import chosen, load_lineage_golden
+from kg.relations.features import read_measures, read_plans
+from kg.relations.comparison import compare_plans
+from kg.relations.graph import RELATIONS_PREFIX
+from kg.relations.plan_status import plan_statuses
+from kg.results import plain
+from kg.store import DEFAULT_GRAPH_PREFIX, OxigraphStore, SparqlEndpointStore, Store
+from test_queries import _as_tuples, _cases, _expected, _rows
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = ROOT / "tests" / "documents"
+GOLDEN = ROOT / "tests" / "golden" / "relations"
+CORPUS = [*sorted((ROOT / "seeds").glob("*.txt")), DOCUMENTS / "guofa_2023_24_air_quality_plan.txt",
+          DOCUMENTS / "compare_zibo_2023.txt", DOCUMENTS / "compare_zibo_2024.txt"]
+BACKENDS = ["oxigraph", pytest.param("virtuoso", marks=[pytest.mark.virtuoso, pytest.mark.server])]
+
+
+@pytest.fixture(scope="session")
+def relations_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    store = OxigraphStore(str(tmp_path_factory.mktemp("relations-store")))
+    ingest_files(store, CORPUS)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_relations_store(virtuoso_url: str, relations_store: OxigraphStore  # noqa: F811
+                             ) -> Iterator[SparqlEndpointStore]:
+    graphs = {}
+    for graph in relations_store.dataset().graphs():
+        if str(graph.identifier).startswith(DEFAULT_GRAPH_PREFIX):
+            copy = Graph()
+            copy += graph
+            graphs[str(graph.identifier)] = copy
+    with SparqlEndpointStore(virtuoso_url) as store:
+        for iri in set(store.graph_iris()) & set(graphs):
+            store.remove_graph(iri)
+        store.replace_graphs(graphs)
+        yield store
+        for iri in graphs:
+            store.remove_graph(iri)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Store:
+    return request.getfixturevalue("relations_store" if request.param == "oxigraph" else "virtuoso_relations_store")
+
+
+@pytest.mark.parametrize(("name", "index"), _cases("relations"))
+def test_relations_query_gives_its_golden_answer(store: Store, name: str, index: int) -> None:
+    case = _expected(name)["cases"][index]
+    result = run_saved_query(store, name, case["params"])
+    columns = case.get("columns") or result.vars
+    expected = set(_as_tuples(case["rows"], columns))
+    deviations = case.get("known_deviations", {})
+    missing = set(_as_tuples(deviations.get("missing", []), columns))
+    extra = set(_as_tuples(deviations.get("extra", []), columns))
+    assert missing <= expected and not extra & expected
+    want = (expected - missing) | extra
+    actual = set(_rows(result, columns))
+    assert actual == want, f"missing {sorted(want - actual)}; unexpected {sorted(actual - want)}"
+
+
+def test_lineage_precision_and_recall_on_the_annotated_links(relations_store: OxigraphStore) -> None:
+    score = chosen(relations_store, load_lineage_golden(GOLDEN / "lineage.json"))
+    assert score.precision >= 0.9 and score.recall >= 0.85, (score.precision, score.recall, score.spurious)
+
+
+def test_the_zibo_diff_is_the_golden_one(relations_store: OxigraphStore) -> None:
+    golden = json.loads((GOLDEN / "compare_zibo.json").read_text(encoding="utf-8"))
+    plans = read_plans(relations_store, [golden["a"], golden["b"]])
+    measures = read_measures(relations_store, [golden["a"], golden["b"]])
+    diff = compare_plans(plans[golden["a"]], plans[golden["b"]], measures[golden["a"]], measures[golden["b"]])
+    assert sorted([d.a.path, d.b.path] for d in diff.of_status("kept")) == sorted(golden["kept"])
+    assert sorted((d.a.path, d.b.path, sorted({c.kind for c in d.changes})) for d in diff.of_status("changed")) == \
+        sorted((c["a"], c["b"], sorted(c["kinds"])) for c in golden["changed"])
+    assert sorted(d.b.path for d in diff.of_status("new")) == sorted(golden["new"])
+    assert sorted(d.a.path for d in diff.of_status("dropped")) == sorted(golden["dropped"])
+
+
+def test_citations_resolve_to_the_plans_in_the_store(relations_store: OxigraphStore) -> None:
+    rows = relations_store.query("""
+        SELECT ?plan ?title ?number ?cited ?how WHERE {
+          ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
+          OPTIONAL { ?c airkg:citedIdentifier ?number }
+          OPTIONAL { ?c airkg:citedPlan ?cited ; airkg:resolvedBy ?how } }""").rows
+    found = {(plain(r["plan"]).rsplit("/", 1)[-1], plain(r["title"]), plain(r["number"]),
+              plain(r["cited"]).rsplit("/", 1)[-1], plain(r["how"])) for r in rows}
+    assert ("compare_zibo_2024", "空气质量持续改善行动计划", "国发〔2023〕24号", "guofa_2023_24_air_quality_plan",
+            "identifier") in found
+    assert ("compare_zibo_2024", "山东省2023年大气环境质量巩固提升行动方案", "", "000_aa781de31b5c5cff", "title") in found
+    assert ("compare_zibo_2024", "淄博市2023年大气污染防治攻坚行动方案", "淄政办字〔2023〕8号", "compare_zibo_2023",
+            "identifier") in found
+    # cited but not in the store: kept with its words
+    assert ("002_833ca56d4879db5a", "淄博市打赢蓝天保卫战三年实施方案（2018—2020年）", "淄政发〔2018〕23号", "", "") in found
+    assert ("001_2b08b5de9d9ff43a", "咸阳市2023年空气质量改善进位行动方案", "", "", "") in found
+    # the plan's own title (notice header) is no citation
+    assert not any(plan == "002_833ca56d4879db5a" and title.startswith("周村区打赢蓝天保卫战") for plan, title, *_ in found)
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    ("2023-06-01", {"000_aa781de31b5c5cff": "in_force", "compare_zibo_2023": "in_force",
+                    "compare_zibo_2024": "not_yet_issued", "002_833ca56d4879db5a": "expired",
+                    "guofa_2023_24_air_quality_plan": "not_yet_issued"}),
+    ("2024-06-01", {"compare_zibo_2023": "superseded", "compare_zibo_2024": "in_force",
+                    "003_922dca89c0e37589": "not_yet_issued", "guofa_2023_24_air_quality_plan": "in_force",
+                    "000_aa781de31b5c5cff": "expired"}),
+    ("2026-01-01", {"guofa_2023_24_air_quality_plan": "expired", "003_922dca89c0e37589": "expired"}),
+])
+def test_status_on_fixed_dates(relations_store: OxigraphStore, day: str, expected: dict[str, str]) -> None:
+    statuses = plan_statuses(relations_store, dt.date.fromisoformat(day))
+    assert {plan: statuses[plan].status for plan in expected} == expected
+
+
+def test_removing_a_plan_leaves_no_dangling_link(tmp_path: Path) -> None:
+    with OxigraphStore(str(tmp_path / "store")) as store:
+        ingest_files(store, [DOCUMENTS / "compare_zibo_2023.txt", DOCUMENTS / "compare_zibo_2024.txt",
+                             ROOT / "seeds" / "000_aa781de31b5c5cff.txt"])
+        assert f"{RELATIONS_PREFIX}compare_zibo_2023" in store.graph_iris()
+        assert store.query("ASK { ?a airkg:supersedes ?b }").boolean
+        remove_plan(store, "compare_zibo_2023")
+        assert f"{RELATIONS_PREFIX}compare_zibo_2023" not in store.graph_iris()
+        gone = "https://airkg.example.org/id/plan/compare_zibo_2023"
+        assert not store.query(f"""ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{RELATIONS_PREFIX}")
+                                       && STRSTARTS(STR(?o), "{gone}")) }}""").boolean
+        # the 2024 plan's citation of the 2023 plan is kept, unresolved
+        assert store.query("""ASK { ?c airkg:citedIdentifier "淄政办字〔2023〕8号" FILTER NOT EXISTS {
+                                    ?c airkg:citedPlan ?p } }""").boolean
+        # the lineage of the Zibo plan to Shandong's is there, with its evidence
+        assert store.query("""ASK { ?l a airkg:LineageLink ; airkg:score ?s ; airkg:sharedText ?t ;
+                                      airkg:lowerSource ?a ; airkg:higherSource ?b }""").boolean
+        assert b"graph/relations/compare_zibo_2024" in store.export("nquads")
