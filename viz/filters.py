@@ -19,6 +19,9 @@ HARD_MAX_NODES = 2000
 MAX_NODES_ENV = "AIRKG_GRAPH_MAX_NODES"
 #: Entities a ``nodes`` list may name.
 MAX_NODES_PARAM = 1000
+#: The basis a pollutant or sector filter counts on, the same default as the lists (api.models.MeasureFilter).
+DEFAULT_BASIS = "stated"
+BASES = ("stated", "inferred", "any")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -88,6 +91,8 @@ class GraphFilter:
         depth: Steps out from ``focus``: 1 or 2.
         nodes: Draw these entities (IRIs or ids) with their measures' context instead.
         limit: Draw at most this many nodes; past it, aggregate.
+        basis: Which pollutants and sectors count: ``stated`` (named in the text, the default everywhere),
+            ``inferred`` (implied by a sector it names) or ``any``; the same control as the lists'.
     """
 
     plan: str | None = None
@@ -102,6 +107,7 @@ class GraphFilter:
     depth: int = 1
     nodes: tuple[str, ...] = field(default_factory=tuple)
     limit: int = DEFAULT_MAX_NODES
+    basis: str = DEFAULT_BASIS
 
     @classmethod
     def parse(
@@ -118,12 +124,16 @@ class GraphFilter:
         depth: int = 1,
         nodes: list[str] | tuple[str, ...] | None = None,
         limit: int | None = None,
+        basis: str | None = None,
     ) -> GraphFilter:
         """Check raw values (query parameters or CLI options) and build the filter.
 
         Raises:
             InputError: A value is malformed (unknown role, bad date, depth not 1 or 2, ...).
         """
+        basis = (_clean(basis) or DEFAULT_BASIS).lower()
+        if basis not in BASES:
+            raise InputError(f"basis must be one of {', '.join(BASES)}, not {basis!r}")
         role = _clean(role)
         if role is not None and role not in ROLES:
             raise InputError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
@@ -144,7 +154,7 @@ class GraphFilter:
             plan=_clean(plan), region=_clean(region), pollutant=_clean(pollutant), sector=_clean(sector),
             agency=_clean(agency), role=role, due_from=start, due_to=end,
             focus=compact_id(to_iri(focus)) if focus else None, depth=depth, nodes=ids,
-            limit=check_limit(limit) if limit is not None else default_max_nodes(),
+            limit=check_limit(limit) if limit is not None else default_max_nodes(), basis=basis,
         )
 
     @property
@@ -163,6 +173,7 @@ class GraphFilter:
             "due_to": self.due_to.isoformat() if self.due_to else None,
             "focus": self.focus, "depth": self.depth if self.focus else None, "nodes": self.nodes or None,
             "limit": self.limit if self.limit != default_max_nodes() else None,
+            "basis": self.basis if self.basis != DEFAULT_BASIS else None,
         }
 
     def url(self, **changes: object) -> str:
@@ -172,7 +183,9 @@ class GraphFilter:
     def describe(self) -> list[tuple[str, str]]:
         """The filters in force, as (name, value) pairs for the page."""
         pairs = [(name, str(value)) for name, value in self.params().items()
-                 if value is not None and name not in ("nodes", "limit", "depth")]
+                 if value is not None and name not in ("nodes", "limit", "depth", "basis")]
+        if self.pollutant or self.sector:
+            pairs.append(("basis", self.basis))
         if self.nodes:
             pairs.append(("nodes", f"{len(self.nodes)} entities"))
         if self.focus:

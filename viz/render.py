@@ -213,6 +213,16 @@ def _described(view: View) -> list[tuple[str, str]]:
     return pairs
 
 
+def _list_query(f: GraphFilter) -> str:
+    """The filter as the query string of /measures (the same measures, counted the same way)."""
+    from urllib.parse import urlencode
+
+    pairs = {"plan": f.plan, "region": f.region, "pollutant": f.pollutant, "sector": f.sector, "agency": f.agency,
+             "role": f.role, "due_from": f.due_from.isoformat() if f.due_from else None,
+             "due_to": f.due_to.isoformat() if f.due_to else None, "basis": f.basis}
+    return urlencode([(k, v) for k, v in pairs.items() if v])
+
+
 def render_page(view: View, links: Links, choices: FormChoices | None = None, standalone: bool = False) -> str:
     """The whole HTML page for a view.
 
@@ -229,6 +239,7 @@ def render_page(view: View, links: Links, choices: FormChoices | None = None, st
         "legend": legend({d["kind"] for _, d in view.graph.nodes(data=True)},
                          {d["relation"] for _, _, d in view.graph.edges(data=True)}),
         "values": view.filter.params(),
+        "list_query": _list_query(view.filter),
     }
     if standalone:
         context["csp"] = standalone_csp()

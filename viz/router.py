@@ -59,10 +59,12 @@ def graph_filter(
     depth: Annotated[int, Query(description="Steps out from focus: 1 or 2.")] = 1,
     nodes: Annotated[list[str] | None, Query(description="Draw these entities (IRIs or ids), repeated.")] = None,
     limit: Annotated[int | None, Query(description="Most nodes to draw (10–2000); past it, summarise.")] = None,
+    basis: Annotated[str | None, Query(description="stated (default), inferred or any: which pollutants and "
+                                                   "sectors count, as on the lists.")] = None,
 ) -> dict[str, Any]:
     return {"plan": plan, "region": region, "pollutant": pollutant, "sector": sector, "agency": agency,
             "role": role, "due_from": due_from, "due_to": due_to, "focus": focus, "depth": depth, "nodes": nodes,
-            "limit": limit}
+            "limit": limit, "basis": basis}
 
 
 FilterDep = Annotated[dict[str, Any], Depends(graph_filter)]
@@ -116,7 +118,7 @@ def _error_view(raw: dict[str, Any], error: AirkgError) -> View:
     """An empty view that shows the form again with the error, keeping the values that parse."""
     try:
         kept = GraphFilter.parse(**{**raw, "focus": None, "nodes": None, "role": None, "due_from": None,
-                                    "due_to": None, "depth": 1, "limit": None})
+                                    "due_to": None, "depth": 1, "limit": None, "basis": None})
     except InputError:
         kept = GraphFilter.parse()
     return View(nx.MultiDiGraph(), kept, notices=[f"{error.title}: {error.detail}"])

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal
 
+from kg import query_params
+from kg.errors import InputError
 from kg.store import Store, sparql_iri
 from viz.facts import RES, chunks, text, values
 from viz.filters import GraphFilter
@@ -44,6 +46,9 @@ _FIND_PLAN = """
 SELECT DISTINCT ?p WHERE { ?p a airkg:Plan ; dcterms:title ?t FILTER(CONTAINS(str(?t), ?q)) }"""
 
 _IS_A = "ASK { %s a %s }"
+#: The predicates a pollutant or sector filter follows, by basis (GraphFilter.basis).
+_BASIS = {kind: {"stated": f"airkg:stated{kind.title()}", "inferred": f"airkg:inferred{kind.title()}",
+                 "any": f"airkg:stated{kind.title()} airkg:inferred{kind.title()}"} for kind in ("pollutant", "sector")}
 
 #: The pattern of a selection with no filter: every measure, with its plan.
 EVERY_MEASURE = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
@@ -87,12 +92,23 @@ def _known(store: Store, value: str, cls: str, prefix: str) -> tuple[str, ...] |
     return (iri,) if store.query(_IS_A % (sparql_iri(iri), cls)).boolean else ()
 
 
+def _shared(resolve, *args) -> tuple[str, ...] | None:
+    """The one resolver of the CLI, the API and the pages (kg.query_params), when it finds exactly one."""
+    try:
+        return (str(resolve(*args)),)
+    except InputError:
+        return None
+
+
 def resolve_region(store: Store, value: str) -> tuple[str, ...]:
     """Regions named by a code, a label (山东省 / Shandong Province), or a label less its last character
     or its last English word (山东, Shandong); when several match, the highest level wins."""
     known = _known(store, value, "airkg:Region", "region")
     if known is not None:
         return known
+    shared = _shared(lambda v: f"{RES}region/{query_params.resolve_region(v).code}", value)
+    if shared and store.query(_IS_A % (sparql_iri(shared[0]), "airkg:Region")).boolean:
+        return shared
     rows = store.query(_FIND_REGION, {"q": Literal(value)}).rows
     ranked = [(_LEVEL_RANK.get(text(r["level"]).rsplit("/", 1)[-1], 9), text(r["r"])) for r in rows]
     if not ranked:
@@ -107,7 +123,24 @@ def resolve_concept(store: Store, value: str, scheme: str) -> tuple[str, ...]:
     known = _known(store, value, "skos:Concept", kind)
     if known is not None:
         return known
-    return _rows(store, _FIND_CONCEPT % sparql_iri(f"{RES}scheme/{scheme}"), value)
+    return (_shared(query_params._concept, kind, value)  # noqa: SLF001 — the scheme's names, case-blind
+            or _rows(store, _FIND_CONCEPT % sparql_iri(f"{RES}scheme/{scheme}"), value))
+
+
+def why_not(store: Store, name: str, value: str) -> str:
+    """What the shared resolver says of a value that matched nothing (with ``did you mean …``), or ""."""
+    try:
+        if name == "region":
+            query_params.resolve_region(value)
+        elif name in ("pollutant", "sector"):
+            query_params._concept(name, value)  # noqa: SLF001
+        elif name == "agency":
+            query_params.resolve_agency(store, value)
+        elif name == "plan":
+            query_params.resolve_plan(store, value)
+    except InputError as error:
+        return error.detail
+    return ""
 
 
 def resolve_agency(store: Store, value: str) -> tuple[str, ...]:
@@ -115,7 +148,8 @@ def resolve_agency(store: Store, value: str) -> tuple[str, ...]:
     known = _known(store, value, "airkg:Agency", "agency")
     if known is not None:
         return known
-    return _rows(store, _FIND_AGENCY, value) or _rows(store, _FIND_AGENCY_PART, value)
+    return (_shared(query_params.resolve_agency, store, value) or _rows(store, _FIND_AGENCY, value)
+            or _rows(store, _FIND_AGENCY_PART, value))
 
 
 def resolve_plan(store: Store, value: str) -> tuple[str, ...]:
@@ -123,7 +157,7 @@ def resolve_plan(store: Store, value: str) -> tuple[str, ...]:
     iri = to_iri(value)
     if store.query(_IS_A % (sparql_iri(iri), "airkg:Plan")).boolean:
         return (iri,)
-    return _rows(store, _FIND_PLAN, value)
+    return _shared(query_params.resolve_plan, store, value) or _rows(store, _FIND_PLAN, value)
 
 
 def select(store: Store, graph_filter: GraphFilter) -> Selection:
@@ -153,11 +187,11 @@ def select(store: Store, graph_filter: GraphFilter) -> Selection:
         lines.append(values("fRegion", _below(store, regions, "?r airkg:parentRegion* ?top")))
         lines.append("{ ?plan airkg:region ?fRegion } UNION { ?m airkg:mentionsRegion ?fRegion }")
     if pollutants:
-        lines.append(values("fPollutant", pollutants))
-        lines.append("VALUES ?fHow { airkg:statedPollutant airkg:inferredPollutant } ?m ?fHow ?fPollutant .")
+        lines.append(values("fPollutant", _below(store, pollutants, "?r skos:broader* ?top")))
+        lines.append(f"VALUES ?fHow {{ {_BASIS['pollutant'][f.basis]} }} ?m ?fHow ?fPollutant .")
     if sectors:
         lines.append(values("fSector", _below(store, sectors, "?r skos:broader* ?top")))
-        lines.append("VALUES ?fIn { airkg:statedSector airkg:inferredSector } ?m ?fIn ?fSector .")
+        lines.append(f"VALUES ?fIn {{ {_BASIS['sector'][f.basis]} }} ?m ?fIn ?fSector .")
     if agencies or f.role:
         lines.append("?m airkg:hasAssignment ?fAssignment .")
         if agencies:

@@ -1,7 +1,8 @@
 """How each class of node and each relation is drawn: one table, read by the renderer and the legend.
 
-Colours were picked to stay distinct for the common forms of colour blindness and are doubled by a
-shape per class, so the legend never relies on colour alone.
+Colours were picked to stay distinct for the common forms of colour blindness and from each other (the
+measure's orange and the pollutant's wine red, the sector's yellow and the agency's green are far apart in
+hue and lightness), and are doubled by a shape per class, so the legend never relies on colour alone.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ NODE_STYLES: dict[str, NodeStyle] = {style.kind: style for style in (
     NodeStyle("plan", "Plan", "#1f4e79", "box", font_color="#ffffff"),
     NodeStyle("measure", "Measure", "#e69f00", "dot", size=11),
     NodeStyle("agency", "Agency", "#009e73", "diamond", size=13),
-    NodeStyle("pollutant", "Pollutant", "#d55e00", "triangle", size=16),
-    NodeStyle("sector", "Sector", "#cc79a7", "square", size=12),
+    NodeStyle("pollutant", "Pollutant", "#8e0152", "triangle", size=16),
+    NodeStyle("sector", "Sector", "#e7c619", "square", size=12),
     NodeStyle("deadline", "Deadline", "#6b6b6b", "hexagon", size=11),
     NodeStyle("region", "Region", "#56b4e9", "triangleDown", size=15),
 )}
@@ -48,17 +49,17 @@ EDGE_STYLES: dict[str, EdgeStyle] = {style.relation: style for style in (
     EdgeStyle("responsible", "responsible", "#ef8a62", width=1.8),
     EdgeStyle("support", "support", "#67a9cf"),
     EdgeStyle("implementing", "implementing", "#1a9850"),
-    EdgeStyle("stated_pollutant", "targets pollutant", "#d55e00"),
-    EdgeStyle("inferred_pollutant", "targets pollutant (inferred)", "#d55e00", dashes=True),
-    EdgeStyle("stated_sector", "in sector", "#cc79a7"),
-    EdgeStyle("inferred_sector", "in sector (inferred)", "#cc79a7", dashes=True),
+    EdgeStyle("stated_pollutant", "targets pollutant", "#8e0152"),
+    EdgeStyle("inferred_pollutant", "targets pollutant (inferred)", "#8e0152", dashes=True),
+    EdgeStyle("stated_sector", "in sector", "#b89b00"),
+    EdgeStyle("inferred_sector", "in sector (inferred)", "#b89b00", dashes=True),
     EdgeStyle("due_by", "due by", "#6b6b6b"),
     EdgeStyle("part_of_plan", "part of plan", "#1f4e79"),
     EdgeStyle("in_region", "in region", "#56b4e9", width=1.8),
     EdgeStyle("mentions_region", "mentions region", "#56b4e9", dashes=True),
     EdgeStyle("within", "within", "#9ecae1"),
-    EdgeStyle("count_pollutant", "measures targeting the pollutant (count)", "#d55e00", width=2),
-    EdgeStyle("count_sector", "measures in the sector (count)", "#cc79a7", width=2),
+    EdgeStyle("count_pollutant", "measures targeting the pollutant (count)", "#8e0152", width=2),
+    EdgeStyle("count_sector", "measures in the sector (count)", "#b89b00", width=2),
     EdgeStyle("count_agency", "measures giving the agency a role (count)", "#009e73", width=2),
 )}
 

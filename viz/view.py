@@ -19,7 +19,7 @@ from viz.facts import chunks, kind_of, read_entities, read_measures, region_pare
 from viz.filters import GraphFilter
 from viz.links import compact_id, to_iri
 from viz.model import add_entity, build_detail, deadline_id
-from viz.selection import Resolved, Selection, measures, select
+from viz.selection import Resolved, Selection, measures, select, why_not
 
 #: A measure ``?m`` next to an entity ``?x``. Direct predicates in a VALUES block: oxigraph evaluates
 #: this about 30 times faster than the same alternatives written as a property path.
@@ -94,7 +94,8 @@ def _filter_view(store: Store, f: GraphFilter) -> View:
     selection = select(store, f)
     view = View(nx.MultiDiGraph(), f, resolved=selection.resolved)
     for missing in selection.unresolved:
-        view.notices.append(f"No {missing.name} matches “{missing.value}”.")
+        hint = why_not(store, missing.name, missing.value)
+        view.notices.append(f"No {missing.name} matches “{missing.value}”." + (f" ({hint})" if hint else ""))
     if selection.unresolved:
         return view
     found = measures(store, selection, limit=f.limit + 1)

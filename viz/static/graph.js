@@ -108,15 +108,20 @@
       copy.title = tooltip(edge.info);
       return copy;
     });
+    var hidden = hiddenFromUrl();
+    nodes.forEach(function (node) { if (hidden[node.kind]) { node.hidden = true; } });
     state.nodes = new vis.DataSet(nodes);
     state.edges = new vis.DataSet(edges);
+    countKinds();
     if (!nodes.length) {
       state.ready = true;
       container.classList.add("empty");
+      doneLoading();
       return;
     }
     var network = new vis.Network(container, { nodes: state.nodes, edges: state.edges }, data.options);
     state.network = network;
+    if (!data.focus && nodes.length > COLLAPSE_AT) { collapseConcepts(); }  // before the layout runs
     network.on("click", function (params) {
       if (params.nodes.length) {
         showDetails(state.nodes.get(params.nodes[0]).info, params.nodes[0]);
@@ -124,8 +129,15 @@
         showDetails(state.edges.get(params.edges[0]).info, params.edges[0]);
       }
     });
+    network.on("stabilizationProgress", function (progress) {
+      if (loading) {
+        loading.textContent = "Laying out " + nodes.length + " nodes\u2026 " +
+          Math.round(100 * progress.iterations / Math.max(progress.total, 1)) + "%";
+      }
+    });
     network.on("doubleClick", function (params) {
       if (!params.nodes.length) { return; }
+      if (network.isCluster(params.nodes[0])) { network.openCluster(params.nodes[0]); return; }
       var href = entityHref(state.nodes.get(params.nodes[0]).info);
       if (href) { window.location.assign(href); }
     });
@@ -138,8 +150,150 @@
       network.fit();
       state.ready = true;
       container.setAttribute("data-ready", "true");
+      doneLoading();
     });
   }
+
+  /* ---- reading a big graph: classes hidden or shown, concepts collapsed, clusters by plan or agency ---- */
+  var COLLAPSE_AT = 120;
+  var loading = document.getElementById("loading");
+  var KIND_NAMES = { pollutant: ["pollutant", "pollutants"], sector: ["sector", "sectors"] };
+
+  function doneLoading() {
+    if (loading) { loading.hidden = true; }
+  }
+
+  function hiddenFromUrl() {
+    var out = {};
+    var raw = new URLSearchParams(window.location.search).get("hide") || "";
+    raw.split(",").forEach(function (kind) { if (kind) { out[kind.trim()] = true; } });
+    document.querySelectorAll(".class-toggle input[data-kind]").forEach(function (box) {
+      if (out[box.getAttribute("data-kind")]) { box.checked = false; }
+    });
+    return out;
+  }
+
+  function countKinds() {
+    var counts = {};
+    state.nodes.forEach(function (node) { counts[node.kind] = (counts[node.kind] || 0) + 1; });
+    document.querySelectorAll("[data-count]").forEach(function (span) {
+      span.textContent = "(" + (counts[span.getAttribute("data-count")] || 0) + ")";
+    });
+  }
+
+  function setKindHidden(kind, hide) {
+    if (!state.nodes) { return; }
+    if (state.network) { openClustersOf(kind); }
+    state.nodes.update(state.nodes.get({ filter: function (n) { return n.kind === kind; } }).map(function (n) {
+      return { id: n.id, hidden: hide };
+    }));
+    state.hiddenKinds = state.hiddenKinds || {};
+    state.hiddenKinds[kind] = hide;
+    container.setAttribute("data-visible", String(visibleCount()));
+  }
+
+  function visibleCount() {
+    return state.nodes.get({ filter: function (n) { return !n.hidden; } }).length;
+  }
+  state.visibleCount = visibleCount;
+
+  function openClustersOf(kind) {
+    var network = state.network;
+    Object.keys(state.clusters || {}).forEach(function (id) {
+      if (state.clusters[id] === kind && network.isCluster(id)) { network.openCluster(id); delete state.clusters[id]; }
+    });
+  }
+
+  function clusterNode(id, kind, label, style) {
+    state.clusters = state.clusters || {};
+    state.clusters[id] = kind;
+    return Object.assign({ id: id, label: label, kind: "cluster", borderWidth: 2, font: { size: 13 },
+                           title: label + " \u2014 double-click to open" }, style);
+  }
+
+  /* Sectors and pollutants each collapsed into one node saying how many there are (double-click opens). */
+  function collapseConcepts() {
+    var network = state.network;
+    var notes = [];
+    ["sector", "pollutant"].forEach(function (kind) {
+      var members = state.nodes.get({ filter: function (n) { return n.kind === kind && !n.hidden; } });
+      if (members.length < 2) { return; }
+      var id = "cluster:" + kind;
+      var color = members[0].color;
+      network.cluster({
+        joinCondition: function (node) { return node.kind === kind; },
+        clusterNodeProperties: clusterNode(id, kind, members.length + " " + KIND_NAMES[kind][1],
+                                           { shape: members[0].shape, size: 22, color: color })
+      });
+      notes.push(members.length + " " + KIND_NAMES[kind][1]);
+    });
+    if (notes.length) {
+      notice("Collapsed to keep the graph readable: " + notes.join(" and ") +
+             " drawn as one node each (double-click one to open it, or \u201copen all\u201d).");
+    }
+    container.setAttribute("data-collapsed", String(notes.length));
+  }
+
+  function notice(text) {
+    var box = document.getElementById("notices");
+    if (box) { box.appendChild(el("p", "notice", text)); }
+  }
+
+  /* One node per plan (its measures inside) or per agency (the measures it leads or is responsible for). */
+  function clusterBy(kind) {
+    var network = state.network;
+    if (!network) { return; }
+    uncluster();
+    var owner = {};
+    var wanted = kind === "plan" ? { part_of_plan: 1 } : { lead: 1, responsible: 1 };
+    state.edges.forEach(function (edge) {
+      if (!wanted[edge.relation]) { return; }
+      var measure = kind === "plan" ? edge.from : edge.from;
+      var target = edge.to;
+      if (state.nodes.get(measure) && state.nodes.get(measure).kind === "measure" && !owner[measure]) {
+        owner[measure] = target;
+      }
+    });
+    var made = 0;
+    state.nodes.get({ filter: function (n) { return n.kind === kind; } }).forEach(function (head) {
+      var inside = Object.keys(owner).filter(function (m) { return owner[m] === head.id; });
+      if (!inside.length) { return; }
+      var members = {};
+      inside.forEach(function (m) { members[m] = true; });
+      members[head.id] = true;
+      network.cluster({
+        joinCondition: function (node) { return !!members[node.id]; },
+        clusterNodeProperties: clusterNode("cluster:" + head.id, kind,
+          clip(head.label, 28) + " (" + inside.length + " measures)",
+          { shape: head.shape, color: head.color, font: { size: 13, color: kind === "plan" ? "#ffffff" : "#1b1b1b" } })
+      });
+      made += 1;
+    });
+    container.setAttribute("data-clusters", String(made));
+    network.fit();
+  }
+
+  function uncluster() {
+    var network = state.network;
+    if (!network) { return; }
+    Object.keys(state.clusters || {}).forEach(function (id) {
+      if (network.isCluster(id)) { network.openCluster(id); }
+    });
+    state.clusters = {};
+    container.setAttribute("data-clusters", "0");
+  }
+  state.clusterBy = clusterBy;
+  state.uncluster = uncluster;
+  state.setKindHidden = setKindHidden;
+
+  document.querySelectorAll(".class-toggle input[data-kind]").forEach(function (box) {
+    box.addEventListener("change", function () { setKindHidden(box.getAttribute("data-kind"), !box.checked); });
+  });
+  [["cluster-plan", function () { clusterBy("plan"); }], ["cluster-agency", function () { clusterBy("agency"); }],
+   ["uncluster", uncluster]].forEach(function (pair) {
+    var button = document.getElementById(pair[0]);
+    if (button) { button.addEventListener("click", pair[1]); }
+  });
 
   var toggle = document.getElementById("edge-labels");
   if (toggle) {
