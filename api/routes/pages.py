@@ -248,8 +248,11 @@ def editor_page(request: Request, store: UserStoreDep, settings: SettingsDep, te
                 graph_text = answer.graph.serialize(format="turtle")
             else:
                 result = result_public("editor", answer)
+    examples = [{"name": q.name, "title": f"{q.title} ({q.name})", "sparql": editor_text(q.name, {}, settings.queries_dir)
+                 or q.sparql} for q in list_saved(settings.queries_dir)]
     return templates.TemplateResponse(request, "editor.html", {
-        "text": text, "result": result, "graph_text": graph_text, "error": error, "graph_types": GRAPH_TYPES},
+        "text": text, "result": result, "graph_text": graph_text, "error": error, "graph_types": GRAPH_TYPES,
+        "examples": examples},
         status_code=error.status if error else 200)
 
 

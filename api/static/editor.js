@@ -1,24 +1,60 @@
 // YASGUI over this server's /sparql only: no endpoint catalogue, no LOV or prefix.cc look-ups.
+// Result links to airkg IRIs open this server's pages (/id/…), never https://airkg.example.org/…;
+// the examples menu loads any saved query (its parameters written in); ?query=… opens a query.
 (function () {
   "use strict";
   var element = document.getElementById("yasgui");
   if (!element || typeof Yasgui === "undefined") { return; }
+  var RES = "https://airkg.example.org/id/";
   var endpoint = new URL(element.dataset.endpoint || "/sparql", window.location.href).href;
+  var examples = [];
+  var holder = document.getElementById("examples-data");
+  if (holder) { try { examples = JSON.parse(holder.textContent); } catch (e) { examples = []; } }
+  var given = new URLSearchParams(window.location.search).get("query");
   Yasgui.Yasqe.defaults.autocompleters = ["variables"];  // drops "prefixes" (prefix list) and LOV "property"/"class"
   Yasgui.Yasqe.defaults.prefixCcApi = null;
-  Yasgui.Yasqe.defaults.value = [
+  Yasgui.Yasqe.defaults.value = given || [
     "PREFIX airkg: <https://airkg.example.org/ontology#>",
     "PREFIX dcterms: <http://purl.org/dc/terms/>",
     "SELECT ?plan ?title WHERE {",
     "  ?plan a airkg:Plan ; dcterms:title ?title .",
     "}"].join("\n");
-  window.airkgYasgui = new Yasgui(element, {
+  var yasgui = new Yasgui(element, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; }, keys: [] },
     copyEndpointOnNewTab: true,
-    persistenceId: "airkg-yasgui",
+    persistenceId: given ? null : "airkg-yasgui",
     corsProxy: undefined,
     populateFromUrl: false,
     autofocus: false,
   });
+  window.airkgYasgui = yasgui;
+  if (given) { yasgui.getTab().getYasqe().setValue(given); }
+
+  // Links in the results: an airkg IRI opens its page here (the same tab, on this host).
+  function localise(root) {
+    root.querySelectorAll("a[href^='" + RES + "']").forEach(function (a) {
+      a.setAttribute("href", "/id/" + a.getAttribute("href").slice(RES.length));
+      a.removeAttribute("target");
+      a.classList.add("local-link");
+    });
+  }
+  new MutationObserver(function () { localise(element); }).observe(element, { childList: true, subtree: true });
+
+  var menu = document.getElementById("examples");
+  if (menu) {
+    examples.forEach(function (example, index) {
+      var option = document.createElement("option");
+      option.value = String(index);
+      option.textContent = example.title;
+      menu.appendChild(option);
+    });
+    menu.addEventListener("change", function () {
+      var example = examples[Number(menu.value)];
+      if (!example) { return; }
+      yasgui.getTab().getYasqe().setValue(example.sparql);
+      var plain = document.querySelector(".plain-editor textarea");
+      if (plain) { plain.value = example.sparql; }
+    });
+  }
 }());
