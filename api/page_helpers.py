@@ -148,4 +148,5 @@ def install(app: FastAPI) -> None:
         return titles.get(plan_id) or plan_id
 
     env.filters.update(clean=clean, highlight=highlight, snippet=snippet, type_label=type_label)
-    env.globals.update(plan_title=plan_title, query_string=query_string, type_label=type_label)
+    env.globals.update(plan_title=plan_title, query_string=query_string, type_label=type_label,
+                       has_graph=lambda: bool(getattr(app.state, "has_graph", False)))
