@@ -65,9 +65,50 @@ def to_pdf(text: str, font: Path) -> bytes:
     pdf.add_font("cjk", fname=str(font))
     pdf.set_font("cjk", size=11)
     pdf.add_page()
-    for line in text.split("\n"):
-        pdf.multi_cell(0, 6, line.replace("\t", "    ") or " ", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if "\t" in line:
+            _table_row(pdf, line.split("\t"), _column_starts(pdf, lines, index))
+        else:
+            pdf.multi_cell(0, 6, line or " ", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
     return bytes(pdf.output())
+
+
+_TABLE_FONT = 6
+
+
+def _column_starts(pdf, lines: list[str], index: int) -> list[float]:
+    """Where each column of the table holding line ``index`` starts: its widest cell, then a gap."""
+    start = index
+    while start > 0 and "\t" in lines[start - 1]:
+        start -= 1
+    end = index
+    while end + 1 < len(lines) and "\t" in lines[end + 1]:
+        end += 1
+    pdf.set_font_size(_TABLE_FONT)
+    widths: list[float] = []
+    for line in lines[start:end + 1]:
+        for column, cell in enumerate(line.split("\t")):
+            width = pdf.get_string_width(cell)
+            widths[column:column + 1] = [max(widths[column] if column < len(widths) else 0, width)]
+    pdf.set_font_size(11)
+    starts, x = [], pdf.l_margin
+    for width in widths:
+        starts.append(x)
+        x += width + 12
+    return starts
+
+
+def _table_row(pdf, cells: list[str], starts: list[float]) -> None:
+    """A table row as a PDF has it: each cell's text placed at its column (small print, one line; what runs
+    past the page edge is still in the text layer)."""
+    pdf.set_font_size(_TABLE_FONT)
+    for cell, x in zip(cells, starts):
+        if cell:
+            pdf.set_x(x)
+            pdf.cell(pdf.get_string_width(cell), 4, cell, new_x="RIGHT", new_y="TOP")
+    pdf.ln(4)
+    pdf.set_font_size(11)
 
 
 def to_html(text: str) -> bytes:

@@ -52,11 +52,7 @@ def _cases() -> list:
 def _each_case():
     for source in SOURCES:
         for fmt in FORMATS:
-            marks = []
-            if fmt == "pdf" and source.stem == "layout_table":
-                marks = [pytest.mark.xfail(strict=True, reason="a PDF's tables are not rebuilt into rows "
-                                                               "(docs/ingest.md, 'Limits')")]
-            yield pytest.param(source, fmt, id=f"{source.stem[:20]}-{fmt}", marks=marks)
+            yield pytest.param(source, fmt, id=f"{source.stem[:20]}-{fmt}")
 
 
 def _measures(plan: Plan) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -517,16 +517,49 @@ def _page_rows(page) -> list[_Row]:
         else:
             rows.append([line])
     out = []
+    columns: list[float] = []  # where the cells of the table being read start, from its widest row
     for row in rows:
         row.sort(key=lambda line: line.x0)
         size = max(min(line.height, 40) for line in row)
-        text = row[0].get_text().replace("\n", "").strip()
-        for previous, line in zip(row, row[1:]):
-            gap = line.x0 - previous.x1
-            text += ("\t" if gap > 3 * size else " " if gap > 0.2 * size else "") + line.get_text().replace("\n", "").strip()
-        text = _no_spaces_between_cjk(re.sub(" {2,}", " ", text))
+        cells = _cells_of_row(row, size)
+        if len(cells) >= 3 and len(cells) >= len(columns):
+            columns = [cell[0] for cell in cells]
+        elif len(cells) == 1 and not _in_a_column(cells[0][0], columns[1:], size):
+            columns = []
+        text = _row_text(cells, columns, size)
         out.append(_Row(row[0].x0, max(line.x1 for line in row), row[0].y0, size, text))
     return [row for row in out if not _PAGE_NUMBER.fullmatch(row.text)]
+
+
+def _cells_of_row(row: list, size: float) -> list[tuple[float, str]]:
+    """The row's text runs, joined where they are a word or a space apart; a wide gap starts a cell."""
+    cells = [(row[0].x0, row[0].get_text().replace("\n", "").strip())]
+    for previous, line in zip(row, row[1:]):
+        gap = line.x0 - previous.x1
+        words = line.get_text().replace("\n", "").strip()
+        if gap > 3 * size:
+            cells.append((line.x0, words))
+        else:
+            cells[-1] = (cells[-1][0], cells[-1][1] + (" " if gap > 0.2 * size else "") + words)
+    return [(x, _no_spaces_between_cjk(re.sub(" {2,}", " ", words))) for x, words in cells]
+
+
+def _in_a_column(x: float, columns: list[float], size: float) -> bool:
+    return any(abs(x - column) <= 2 * size for column in columns)
+
+
+def _row_text(cells: list[tuple[float, str]], columns: list[float], size: float) -> str:
+    """Cells joined by TABs; in a table, a row that starts in a later column (a cell wrapped onto the next
+    line) gets a TAB for each empty cell before it, so its pieces stay in their columns."""
+    if len(cells) == 1 and not _in_a_column(cells[0][0], columns[1:], size):
+        return cells[0][1]
+    parts, at = [], 0
+    for x, words in cells:
+        column = next((index for index, start in enumerate(columns) if abs(x - start) <= 2 * size), at)
+        column = max(column, at)
+        parts.append("\t" * (column - at) + words)
+        at = column + 1
+    return "\t".join(parts)
 
 
 _PAGE_NUMBER = re.compile(r"[\s\-－—–·]*(第\s*\d+\s*页(\s*[/／共]\s*\d+\s*页?)?|\d{1,4}(\s*/\s*\d{1,4})?)[\s\-－—–·]*")

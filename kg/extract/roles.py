@@ -63,6 +63,7 @@ _TRAILING_ETC = re.compile(r"(等(相关|有关)?(部门|单位)?|按职责|按�
 _QUALIFIER = re.compile(r"（(?P<inner>[^（）]*)）$|\((?P<inner2>[^()]*)\)$")
 _NAME_SPLIT = re.compile(r"[、，,；;]")
 _BRACKETS = re.compile(r"[（(〔\[【]")
+_TIME_WORDS = re.compile(r"\d{4}年|\d月|底前|长期坚持|期间|每年|持续推进")
 _ROLE_WORD = re.compile(r"牵头|配合|负责|落实|参与|协助|协办|[，。；：]")
 
 
@@ -288,7 +289,7 @@ def _clause_names(clause: str) -> tuple[str, Role | None, int]:
 
 def _is_name(name: str) -> bool:
     """Something a label or a column may name: not empty, not a sentence, no role word left inside."""
-    return 2 <= len(name) <= 40 and not _ROLE_WORD.search(name)
+    return 2 <= len(name) <= 40 and not _ROLE_WORD.search(name) and not _TIME_WORDS.search(name)
 
 
 def people_named(document: str) -> frozenset[str]:
