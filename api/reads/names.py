@@ -55,7 +55,5 @@ def resolve_filter(store: Store, wanted: MeasureFilter) -> Resolved:
             changes["agency"] = _local(iri, "agency")
             shown["agency"] = entity_label(store, "agency", iri) or changes["agency"]
     except InputError as error:
-        detail = error.detail if error.detail.startswith(where) or f" {where} " in error.detail[:40] \
-            else f"{where}: {error.detail}"
-        raise InputError(detail) from None
+        raise InputError(f"{where}: {error.detail}") from None
     return Resolved(wanted.model_copy(update=changes), shown)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kg.query_params import search_terms
+
 from api_cases import AGENCY_ID, MEASURE_ID, PLAN_ID, problem
 
 
@@ -61,8 +63,14 @@ EXPECTED = {
                                          for a in m.agencies)),
     "june": (dict(due_from="2023-06-01", due_to="2023-06-30"),
              lambda m: any(d.date and "2023-06-01" <= d.date.isoformat() <= "2023-06-30" for d in m.deadlines)),
-    "text": (dict(q="钢铁"), lambda m: "钢铁" in m.title + m.text),
-    "latin text, any case": (dict(q="vocs"), lambda m: "vocs" in (m.title + m.text).lower()),
+    "text": (dict(q="治理"), lambda m: "治理" in m.title + m.text),
+    # a pollutant's or sector's name finds its other names too (VOCs = 挥发性有机物, 钢铁 = 炼钢, 高炉 …)
+    "latin text, any case, synonyms": (dict(q="vocs"), lambda m: any(
+        term.casefold() in (m.title + m.text).casefold() for term in search_terms("vocs"))),
+    "concept synonyms": (dict(q="steel"), lambda m: any(
+        term.casefold() in (m.title + m.text).casefold() for term in search_terms("钢铁"))),
+    "stated VOCs by Chinese name": (dict(pollutant="挥发性有机物"),
+                                   lambda m: any(p.code == "VOCs" and p.basis.value == "stated" for p in m.pollutants)),
 }
 
 
@@ -80,8 +88,8 @@ def test_unfiltered_count_is_every_measure(client, seed_plans) -> None:
 
 
 def test_filters_combine_with_and(client) -> None:
-    both = measures(client, plan=PLAN_ID, q="钢铁", limit=500)
-    assert both["count"] and all(m["plan_id"] == PLAN_ID and ("钢铁" in m["title"] + m["text"]) for m in both["data"])
+    both = measures(client, plan=PLAN_ID, q="治理", limit=500)
+    assert both["count"] and all(m["plan_id"] == PLAN_ID and ("治理" in m["title"] + m["text"]) for m in both["data"])
 
 
 def test_region_filter_includes_sub_regions_and_named_regions(client, seed_plans) -> None:
@@ -96,7 +104,8 @@ def test_region_filter_includes_sub_regions_and_named_regions(client, seed_plans
 def test_stated_and_inferred_pollutants_differ(client) -> None:
     stated = measures(client, pollutant="SO2", pollutant_basis="stated")["count"]
     inferred = measures(client, pollutant="SO2", pollutant_basis="inferred")["count"]
-    either = measures(client, pollutant="SO2")["count"]
+    either = measures(client, pollutant="SO2", pollutant_basis="any")["count"]
+    assert measures(client, pollutant="SO2")["count"] == stated  # stated is the default, as everywhere
     assert max(stated, inferred) <= either <= stated + inferred and inferred > stated
 
 
@@ -111,7 +120,8 @@ def test_free_text_is_a_value_not_sparql(client) -> None:
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"limit": 501}, "limit"), ({"limit": 0}, "limit"), ({"offset": -1}, "offset"), ({"role": "boss"}, "role"),
-    ({"due_from": "yesterday"}, "due_from"), ({"region": "shandong"}, "region"), ({"agency": "<x>"}, "agency"),
+    ({"due_from": "yesterday"}, "due_from"), ({"region": "Atlantis"}, "region"), ({"agency": "<x>"}, "agency"),
+    ({"agency": "生态环境局"}, "agency"), ({"pollutant": "smog"}, "pollutant"), ({"basis": "all"}, "basis"),
     ({"pollutant_basis": "maybe"}, "pollutant_basis"), ({"colour": "red"}, "colour"),
 ])
 def test_bad_parameters_are_400_naming_them(client, params: dict, field: str) -> None:
@@ -200,22 +210,22 @@ REFERENCE_CASES = {
         UNION { ?m airkg:mentionsRegion ?in } ?in airkg:parentRegion* <https://airkg.example.org/id/region/370000> }"""),
     "city": ({"region": "370800"}, """FILTER EXISTS { { ?plan airkg:region ?in }
         UNION { ?m airkg:mentionsRegion ?in } ?in airkg:parentRegion* <https://airkg.example.org/id/region/370800> }"""),
-    "PM and narrower": ({"pollutant": "PM"}, """FILTER EXISTS { ?m airkg:statedPollutant|airkg:inferredPollutant ?c .
+    "PM and narrower": ({"pollutant": "PM", "basis": "any"}, """FILTER EXISTS { ?m airkg:statedPollutant|airkg:inferredPollutant ?c .
         ?c (skos:broader|^skos:narrower)* <https://airkg.example.org/id/pollutant/PM> }"""),
     "industry, inferred": ({"sector": "industry", "sector_basis": "inferred"}, """FILTER EXISTS {
         ?m airkg:inferredSector ?c . ?c (skos:broader|^skos:narrower)* <https://airkg.example.org/id/sector/industry> }"""),
-    "VOCs, lead": ({"pollutant": "VOCs", "role": "lead"}, """
+    "VOCs, lead": ({"pollutant": "VOCs", "role": "lead", "basis": "any"}, """
         FILTER EXISTS { ?m airkg:statedPollutant|airkg:inferredPollutant <https://airkg.example.org/id/pollutant/VOCs> }
         FILTER EXISTS { ?m airkg:hasAssignment/airkg:role <https://airkg.example.org/id/role/lead> }"""),
     "agency, responsible": ({"agency": AGENCY_ID, "role": "responsible"}, f"""FILTER EXISTS {{
         ?m airkg:hasAssignment ?a . ?a airkg:agency <https://airkg.example.org/id/agency/{AGENCY_ID}> ;
         airkg:role <https://airkg.example.org/id/role/responsible> }}"""),
-    "text": ({"q": "扬尘"}, """FILTER EXISTS { ?m dcterms:title|airkg:text ?t FILTER(CONTAINS(LCASE(STR(?t)), "扬尘")) }"""),
+    "text": ({"q": "企业"}, """FILTER EXISTS { ?m dcterms:title|airkg:text ?t FILTER(CONTAINS(LCASE(STR(?t)), "企业")) }"""),
     "plan, text, implementing": ({"plan": PLAN_ID, "q": "治理", "role": "implementing"}, f"""
         FILTER(?plan = <https://airkg.example.org/id/plan/{PLAN_ID}>)
         FILTER EXISTS {{ ?m dcterms:title|airkg:text ?t FILTER(CONTAINS(STR(?t), "治理")) }}
         FILTER EXISTS {{ ?m airkg:hasAssignment/airkg:role <https://airkg.example.org/id/role/implementing> }}"""),
-    "province, PM, due by 2023": ({"region": "370000", "pollutant": "PM", "due_to": "2023-12-31"}, """
+    "province, PM, due by 2023": ({"region": "370000", "pollutant": "PM", "due_to": "2023-12-31", "basis": "any"}, """
         FILTER EXISTS { { ?plan airkg:region ?in } UNION { ?m airkg:mentionsRegion ?in }
                         ?in airkg:parentRegion* <https://airkg.example.org/id/region/370000> }
         FILTER EXISTS { ?m airkg:statedPollutant|airkg:inferredPollutant ?c .
