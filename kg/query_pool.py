@@ -55,6 +55,8 @@ WORKER_STACK = 256 * 1024 * 1024
 WORKER_RECURSION = 60_000
 #: Seconds the server waits past the time limit before it kills a worker (a reply on its way).
 GRACE = 1.0
+#: Seconds a new worker may take to start and open the store (not counted in any query's time).
+STARTUP = 60.0
 
 
 @dataclass(frozen=True)
@@ -111,12 +113,32 @@ def pool_for(store: Store, limits: PoolLimits, size: int = 2, waiting: int = 4,
 
 
 class _Worker:
-    def __init__(self, context: Any, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool) -> None:
+    def __init__(self, context: Any, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool,
+                 generation: int | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes, quiet),
+        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes, quiet, generation),
                                        name="airkg-query-worker", daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait until the worker has started and opened the store (its first message), so that no query's
+        time limit counts its start.
+
+        Raises:
+            StoreError: It did not start within :data:`STARTUP` seconds, or died starting.
+        """
+        if self.ready:
+            return
+        try:
+            if not self.conn.poll(STARTUP):
+                raise StoreError(f"a query worker did not start within {STARTUP:g} s")
+            self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(2)
+            raise StoreError(f"a query worker failed to start (exit code {self.process.exitcode})") from None
+        self.ready = True
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -153,6 +175,7 @@ class QueryPool:
         self._in_flight = 0
         self._closed = False
         self._workers: set[_Worker] = set()
+        self._generation: int | None = None  # the store's generation last seen, given to new workers
         self.restarts = 0
 
     # -- running
@@ -187,10 +210,17 @@ class QueryPool:
                 raise ServerBusy(f"{self.size} queries are running and {self.waiting} waiting, the most this "
                                  "server takes; try again shortly")
             self._in_flight += 1
+        self._generation = generation
         try:
             started = time.monotonic()
             worker = self._take(job.timeout)
-            remaining = None if job.timeout is None else max(0.1, job.timeout - (time.monotonic() - started))
+            waited = time.monotonic() - started
+            try:
+                worker.wait_ready()
+            except StoreError:
+                self._replace(worker)
+                raise
+            remaining = None if job.timeout is None else max(0.1, job.timeout - waited)
             return self._ask(worker, job, generation, remaining)
         finally:
             with self._lock:
@@ -221,7 +251,7 @@ class QueryPool:
             raise ServerBusy(f"no query worker became free within {timeout:g} s; try again shortly") from None
 
     def _new_worker(self) -> _Worker:
-        worker = _Worker(self._context, self.spec, self.limits.memory_bytes, self.quiet)
+        worker = _Worker(self._context, self.spec, self.limits.memory_bytes, self.quiet, self._generation)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -316,8 +346,9 @@ def _open(spec: tuple[Any, ...]) -> Store:
     return SparqlEndpointStore(url, update_url=update_url, gsp_url=gsp_url, auth=auth, graph_prefix=graph_prefix)
 
 
-def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool = False) -> None:
-    """A worker: open the store, then answer jobs until the pipe closes."""
+def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool = False,
+                 generation: int | None = None) -> None:
+    """A worker: open the store (as of ``generation``), say so, then answer jobs until the pipe closes."""
     if quiet:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
@@ -330,6 +361,11 @@ def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | No
     threading.stack_size(WORKER_STACK)
     store: Store | None = None
     opened: int | None = None
+    try:
+        store, opened = _open(spec), generation
+    except Exception:  # noqa: BLE001 - reported to the first job, which opens it again
+        store = None
+    conn.send(("ready", None))
     while True:
         try:
             generation, job = conn.recv()
