@@ -25,8 +25,12 @@ rewrite of a text and says where every character of the text went (:class:`TextV
 ``fullwidth``       ASCII digits and letters → full-width (``２０２５``, ``ＰＭ２.５``)
 ``halfwidth``       full-width forms → ASCII (``（一）`` → ``(一)``, ``1．`` → ``1.``, ideographic space → space),
                     except the sentence punctuation ``，：；！？`` that a Chinese text keeps full-width
+``ascii_punctuation`` every full-width form → ASCII, ``，：；！？`` included (``牵头单位:``, ``A牵头,B配合``)
 ``spaced_digits``   a space between a number and a Chinese character beside it, as PDF copies have them
                     (``2025 年底前``, ``较 2020 年下降``, ``10 月底前``)
+``arabic_comma``    heading numbers ``1．`` / ``1.`` written ``1、`` (when the text has no ``1、`` headings)
+``label_synonyms``  role labels swapped for their synonyms: 牵头单位 ↔ 牵头部门, 责任单位 ↔ 责任部门,
+                    配合单位 ↔ 协办单位 (the golden conventions read each pair the same)
 ``wrapped_table``   in a TAB-separated table, every cell longer than 20 characters wrapped onto continuation lines
                     (``\\t…rest of the cell``: empty leading cells, then the rest), cut after ``、，。；`` where one
                     falls in the second half of the line, else at 20 characters
@@ -320,6 +324,43 @@ def hard_wrapped(base: str) -> Pairs:
     return pairs
 
 
+# --------------------------------------------------------------------------- words and marks that say the same
+
+
+def ascii_punctuation(base: str) -> Pairs:
+    """Every full-width form → ASCII, sentence punctuation included (``牵头单位:``, ``A牵头,B配合``), as a text
+    typed with a Western keyboard layout has it."""
+    return [(" " if char == "\u3000" else chr(ord(char) - 0xFEE0) if "\uff01" <= char <= "\uff5e" else char, index)
+            for index, char in enumerate(base)]
+
+
+def arabic_comma(base: str) -> Pairs:
+    """Heading numbers ``1．`` / ``1.`` written ``1、`` (when the text has no ``1、`` headings of its own)."""
+    marks = [match for match in _ARABIC_HEADING.finditer(base)]
+    if any(match.group(2) == "、" for match in marks):
+        return _identity(base)
+    dots = {match.start(2) for match in marks}
+    return [("、" if index in dots else char, index) for index, char in enumerate(base)]
+
+
+def label_synonyms(base: str) -> Pairs:
+    """Role labels (at a line's or a cell's start, before a colon or the cell's end) swapped for the synonyms the
+    golden conventions read the same: 牵头单位 ↔ 牵头部门, 责任单位 ↔ 责任部门, 配合单位 ↔ 协办单位 (one character
+    for one). A name holding such a word (各牵头单位) is left alone."""
+    pairs = _identity(base)
+    for match in _LABEL.finditer(base):
+        for position, char in enumerate(_LABEL_SWAP[match.group()]):
+            pairs[match.start() + position] = (char, match.start() + position)
+    return pairs
+
+
+_ARABIC_HEADING = re.compile(r"(?m)^([ \u3000]*\d{1,3})([、．.])(?![\d.．])")
+_LABEL_SWAP = {"牵头单位": "牵头部门", "牵头部门": "牵头单位", "责任单位": "责任部门", "责任部门": "责任单位",
+               "配合单位": "协办单位", "协办单位": "配合单位"}
+#: A label opening a line or a table cell and followed by a colon or the cell's end, not inside a name (各牵头单位).
+_LABEL = re.compile(rf"(?<![^\n\t \u3000])(?:{'|'.join(_LABEL_SWAP)})(?=[：:\t\n]|$)")
+
+
 # --------------------------------------------------------------------------- digits
 
 
@@ -426,7 +467,10 @@ TEXT_VARIANTS: dict[str, Callable[[str], Pairs]] = {
     "hard_wrapped": hard_wrapped,
     "fullwidth": fullwidth,
     "halfwidth": halfwidth,
+    "ascii_punctuation": ascii_punctuation,
     "spaced_digits": spaced_digits,
+    "arabic_comma": arabic_comma,
+    "label_synonyms": label_synonyms,
     "wrapped_table": wrapped_table,
     # a repost of a PDF copy on a mirror site: all of these at once, page numbers ending up inside the text
     "combined": _composed(traditional, page_noise, spaced_digits, flattened),
