@@ -22,8 +22,8 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from kg.extract.agencies import canonical_agency
-from kg.models import AgencyAssignment, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
-from kg.regions import english_label, gazetteer
+from kg.models import AgencyAssignment, Level, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
+from kg.regions import CHINA, english_label, gazetteer
 from kg.vocabulary import AIRKG, RES, vocabulary_graph
 
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -52,8 +52,30 @@ def measure_iri(plan_id: str, path: str) -> URIRef:
     return RES[f"plan/{plan_id}/measure/{path}"]
 
 
-def agency_iri(canonical: str) -> URIRef:
-    return RES[f"agency/{_digest(canonical)}"]
+def agency_iri(canonical: str, jurisdiction: str | None = None) -> URIRef:
+    """An agency's IRI: one per body, so it depends on the body's name *and* its jurisdiction (see
+    :func:`agency_key`)."""
+    return RES[f"agency/{_digest(agency_key(canonical, jurisdiction))}"]
+
+
+def agency_key(canonical: str, jurisdiction: str | None) -> str:
+    """What an agency's IRI is the digest of: its canonical name and its jurisdiction's code
+    (``620102|城关镇人民政府``), so that same-named bodies of two places are two agencies.
+
+    The code is left out where the name alone already names one body: national bodies, bodies without a
+    known jurisdiction, and a province's bodies whose name starts with the province's full name (no
+    province's name starts another's), which keeps their IRIs as they were (山东省生态环境厅 is
+    ``agency/76edf130b6dd``).
+    """
+    if jurisdiction is None or jurisdiction == CHINA.code:
+        return canonical
+    try:
+        region = gazetteer().by_code(jurisdiction)
+    except KeyError:
+        return f"{jurisdiction}|{canonical}"
+    if region.level == Level.province and canonical.startswith(region.name):
+        return canonical
+    return f"{jurisdiction}|{canonical}"
 
 
 def region_iri(code: str) -> URIRef:
@@ -262,7 +284,8 @@ class _PlanGraphBuilder:
 
     def _issuer(self, issuer: str) -> Any:
         agency = canonical_agency(issuer, self.plan.region)
-        node = self.res(f"agency/{_digest(agency.canonical)}")
+        code = agency.jurisdiction.code if agency.jurisdiction else None
+        node = self.res(f"agency/{_digest(agency_key(agency.canonical, code))}")
         self._agency_node(node, agency.canonical, agency.english, agency.jurisdiction, agency.agency_type,
                           agency.collective, issuer)
         return node
@@ -317,7 +340,8 @@ class _PlanGraphBuilder:
         self._flags(node, base, measure.quality_flags)
 
     def _assignment(self, measure: Any, node: Any, assignment: AgencyAssignment) -> None:
-        agency = self.res(f"agency/{_digest(assignment.canonical)}")
+        code = assignment.jurisdiction.code if assignment.jurisdiction else None
+        agency = self.res(f"agency/{_digest(agency_key(assignment.canonical, code))}")
         self._agency_node(agency, assignment.canonical, assignment.canonical_en, assignment.jurisdiction,
                           assignment.agency_type, assignment.collective, assignment.name)
         self.t(node, "type", self.c["Assignment"])

@@ -126,12 +126,35 @@ def _jurisdiction_and_body(name: str, plan_region: RegionRef | None) -> tuple[Re
     if first == "局" and len(name) > 2:  # 局大气办: the plan's own bureau's 大气办
         return plan_region, name[1:], False
     if plan_region is not None and plan_region.code != CHINA.code:
-        inside = places.find(name, within=_province_of(plan_region).code, short_names=True)
-        if inside:  # 济宁海关, 周村交警大队, 国网济宁供电公司: the name carries its place
-            return inside[0].region, name, True
+        inside = _place_in_name(name, plan_region)
+        if inside is not None:  # 济宁海关, 周村交警大队, 国网济宁供电公司: the name carries its place
+            return inside, name, True
     if _NATIONAL.search(name) and not name.endswith(("营业部", "组织部")):
         return CHINA, name, True
     return plan_region, name, False
+
+
+#: What follows a place's short name when the name is of a town or village (城关镇, 城关街道), not of the
+#: region whose short name it is (城关区).
+_TOWN_SUFFIX = re.compile(r"镇|乡|街道|村|社区|苏木|嘎查|办事处")
+
+
+def _place_in_name(name: str, plan_region: RegionRef) -> RegionRef | None:
+    """The region a name carries (济宁海关 → 济宁市): the first place it names, looked up in the plan's own
+    region and in its province; where both know a name there (two 城关区, 东营 the city or the district),
+    the plan's own region wins. A short name followed by 镇, 乡, 街道 … names a town, which lies in the
+    plan's region, not the region of that short name (a plan of 尼玛县: its 城关镇 is not Lhasa's 城关区)."""
+    places = gazetteer()
+    found = [(m.start, 1, -(m.end - m.start), m) for m in places.find(name, within=_province_of(plan_region).code,
+                                                                     short_names=True)]
+    if plan_region.level not in (Level.province, Level.national):
+        found += [(m.start, 0, -(m.end - m.start), m) for m in places.find(name, within=plan_region.code,
+                                                                         short_names=True)]
+    for *_, match in sorted(found, key=lambda item: item[:3]):
+        if match.end - match.start < len(match.region.name) and _TOWN_SUFFIX.match(name, match.end):
+            continue
+        return match.region
+    return None
 
 
 def _province_of(region: RegionRef) -> RegionRef:
