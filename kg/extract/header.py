@@ -122,20 +122,16 @@ def _body_year(text: str) -> int | None:
 
 
 def _plan_region(text: str, title: str, issuer: str | None, outline: Outline) -> RegionRef | None:
-    """The most specific region the title or issuer names; else the one the preamble names."""
+    """The most specific region the title or issuer names; else the one the preamble's own words name; else,
+    as a last resort, the one of the documents it cites (a city bureau's plan that carries out 《咸阳市…方案》)."""
     if issuer and _NATIONAL.match(issuer) or _NATIONAL.match(title):
         return CHINA
-    for source in (title + (issuer or ""), _preamble(outline)):
+    preamble = outline.plan_level_spans[0].text if outline.plan_level_spans else ""
+    for source in (title + (issuer or ""), _CITED.sub("", preamble), " ".join(_CITED.findall(preamble))):
         region = _most_specific(source, context=text)
         if region is not None:
             return region
     return None
-
-
-def _preamble(outline: Outline) -> str:
-    """The preamble without the documents it cites: 根据《山东省…方案》（鲁政发〔2023〕5号） names another issuer."""
-    text = outline.plan_level_spans[0].text if outline.plan_level_spans else ""
-    return _CITED.sub("", text)
 
 
 def _most_specific(source: str, context: str) -> RegionRef | None:

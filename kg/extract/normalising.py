@@ -175,7 +175,7 @@ def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
 
 
 _SENTENCE_END = "。；;！？!?：:"
-_NEW_LINE_START = re.compile(rf"[ \u3000\t]|{_LABEL_WORDS}|序号\t|[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十\d]|第[一二三四五六七八九十\d]+[章条]|\d{{1,3}}[、．.][^\d]|[①-⑳]")
+_NEW_LINE_START = re.compile(rf"[ \u3000\t]|（?(?:此件|附件)|{_LABEL_WORDS}|序号\t|[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十\d]|第[一二三四五六七八九十\d]+[章条]|\d{{1,3}}[、．.][^\d]|[①-⑳]")
 _SPLIT_NUMBER = re.compile(r"\d[ \u3000]*\n(?=[年月日号%])")
 
 
@@ -196,32 +196,54 @@ def _running_headers(folded: str) -> list[tuple[int, int]]:
 def _wrapped_line_breaks(folded: str) -> list[tuple[int, int]]:
     """Line breaks a fixed-width copy (PDF, e-mail) put inside sentences: ``…（市\n生态环境局牵头…``.
 
-    Only in a text whose lines mostly share one width: there a full-width line that does not end a sentence
-    runs on into the next line, unless that line opens a paragraph (indented), a heading or a label.
+    Only in a text whose lines mostly share one width: there a full line that does not end a sentence runs
+    on into the next one, unless that one opens a paragraph (indented more than the text's lines are), a
+    heading or a label. Blank lines between every line (a double-spaced copy) go with the break.
     A break between a number and its unit (``2025 年 9\n月底前``) is joined in any text.
     """
     joins = [(m.end() - 1, m.end()) for m in _SPLIT_NUMBER.finditer(folded)]
-    lines = folded.split("\n")
-    width = _fixed_width(lines)
+    lines = _offset_lines(folded)
+    text_lines = [(start, line) for start, line in lines if line.strip()]
+    width = _fixed_width([line for _, line in text_lines])
     if width is None:
         return joins
-    position = 0
-    for line, following in zip(lines, lines[1:]):
-        position += len(line) + 1
+    indent = _common_indent([line for _, line in text_lines])
+    for (start, line), (next_start, following) in zip(text_lines, text_lines[1:]):
         body = line.rstrip(" \u3000")
-        if (len(body) >= width - 2 and body and body[-1] not in _SENTENCE_END and following
-                and not _NEW_LINE_START.match(following)):
-            joins.append((position - 1, position))
+        if _visual_width(body) < width - 3 or body[-1] in _SENTENCE_END or "\t" in line or "\t" in following:
+            continue  # a table's rows are never one sentence
+        content = following[len(indent):] if following.startswith(indent) else following
+        if _NEW_LINE_START.match(content):
+            continue
+        joins.append((start + len(line), next_start + len(indent) if following.startswith(indent) else next_start))
     return joins
+
+
+def _offset_lines(text: str) -> list[tuple[int, str]]:
+    lines, start = [], 0
+    for line in text.split("\n"):
+        lines.append((start, line))
+        start += len(line) + 1
+    return lines
+
+
+def _visual_width(line: str) -> int:
+    """Width in half-character units: an ideograph or a full-width sign takes two, an ASCII character one."""
+    return sum(1 if ord(char) < 0x2E80 else 2 for char in line)
+
+
+def _common_indent(lines: list[str]) -> str:
+    indents = [line[: len(line) - len(line.lstrip(" \u3000\t"))] for line in lines if len(line.strip()) >= 15]
+    return max(set(indents), key=indents.count) if indents else ""
 
 
 def _fixed_width(lines: list[str]) -> int | None:
     """The width most long lines share, if at least a third of them do (a hard-wrapped text)."""
-    lengths = [len(line.rstrip(" \u3000")) for line in lines if len(line.strip()) >= 15]
+    lengths = [_visual_width(line.rstrip(" \u3000")) for line in lines if len(line.strip()) >= 15]
     if len(lengths) < 6:
         return None
-    width = max(set(lengths), key=lambda n: sum(1 for length in lengths if abs(length - n) <= 1))
-    share = sum(1 for length in lengths if abs(length - width) <= 1) / len(lengths)
+    width = max(set(lengths), key=lambda n: sum(1 for length in lengths if abs(length - n) <= 3))
+    share = sum(1 for length in lengths if abs(length - width) <= 3) / len(lengths)
     return width if share >= 1 / 3 else None
 
 
