@@ -1,11 +1,11 @@
 // YASGUI over this server's /sparql only: no endpoint catalogue, no LOV or prefix.cc look-ups.
-// Result links to airkg IRIs open this server's pages (/id/…), never https://airkg.example.org/…;
+// Result links to airkg IRIs open this server's pages (/id/…), never the IRI's own host;
 // the examples menu loads any saved query (its parameters written in); ?query=… opens a query.
 (function () {
   "use strict";
   var element = document.getElementById("yasgui");
   if (!element || typeof Yasgui === "undefined") { return; }
-  var RES = "https://airkg.example.org/id/";
+  var RES = element.dataset.res || "";  // the IRIs' base, from the page (no host is written here)
   var endpoint = new URL(element.dataset.endpoint || "/sparql", window.location.href).href;
   var examples = [];
   var holder = document.getElementById("examples-data");
@@ -33,6 +33,7 @@
 
   // Links in the results: an airkg IRI opens its page here (the same tab, on this host).
   function localise(root) {
+    if (!RES) { return; }
     root.querySelectorAll("a[href^='" + RES + "']").forEach(function (a) {
       a.setAttribute("href", "/id/" + a.getAttribute("href").slice(RES.length));
       a.removeAttribute("target");

@@ -87,14 +87,14 @@ def test_one_deadline_by_its_iri_path(client) -> None:
 
 
 @pytest.mark.parametrize("url", [
-    "/api/agencies/000000000000", "/api/pollutants/XYZ", "/api/sectors/nothing", "/api/regions/999999",
+    "/api/agencies/000000000000", "/api/agencies/XYZ", "/api/regions/abc", "/api/pollutants/XYZ", "/api/sectors/nothing", "/api/regions/999999",
     f"/api/deadlines/{PLAN_ID}:2.1:9", f"/api/deadlines/nothing:1:1",
 ])
 def test_unknown_ids_are_404(client, url: str) -> None:
     assert client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/api/agencies/XYZ", "/api/regions/abc", "/api/pollutants/a%20b",
+@pytest.mark.parametrize("url", ["/api/pollutants/a%20b",
                                  "/api/deadlines/x:y", "/api/regions?limit=0"])
 def test_malformed_ids_are_400(client, url: str) -> None:
     assert client.get(url).status_code == 400

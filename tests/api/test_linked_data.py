@@ -52,10 +52,19 @@ def test_browsers_are_sent_to_the_entity_page(client) -> None:
         assert response.status_code == 303 and response.headers["location"] == page
 
 
+def test_a_measure_sends_a_browser_to_its_page(client) -> None:
+    response = client.get(f"/id/plan/{PLAN_ID}/measure/2.1", headers={"Accept": BROWSER}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == f"/measures/{PLAN_ID}:2.1"
+    page = client.get(response.headers["location"], headers={"Accept": BROWSER})
+    assert "推动全省钢铁企业环保绩效全面创A" in page.text and f'href="/agencies/{AGENCY_ID}"' in page.text
+    turtle = client.get(f"/id/plan/{PLAN_ID}/measure/2.1?format=ttl", headers={"Accept": BROWSER})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+
+
 def test_entities_without_a_page_get_a_generic_html_page(client) -> None:
-    response = client.get(f"/id/plan/{PLAN_ID}/measure/2.1", headers={"Accept": BROWSER})
+    response = client.get(f"/id/plan/{PLAN_ID}/measure/2.1/assignment/1", headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert "推动全省钢铁企业环保绩效全面创A" in response.text and f'href="/id/agency/{AGENCY_ID}"' in response.text
+    assert f'href="/id/agency/' in response.text
 
 
 @pytest.mark.parametrize("path", ["plan/nothing", "agency/000000000000", "nothing", "plan/a b", "region/"])
