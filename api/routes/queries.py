@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from api.csv_out import with_bom
 from api.deps import SettingsDep, UserStoreDep
 from api.models import QueryResultPublic, SavedQueriesPublic
 from api.negotiation import choose
@@ -47,6 +48,6 @@ def run_query(
     params = {key: value for key, value in request.query_params.items() if key not in _RESERVED}
     result = run_saved(store, name, params, settings.query_timeout, settings.queries_dir)
     if media_type == "text/csv":
-        return Response(results_csv(result), media_type="text/csv; charset=utf-8",
+        return Response(with_bom(results_csv(result)), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return result_public(name, result)

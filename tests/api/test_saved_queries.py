@@ -37,7 +37,8 @@ def test_csv_by_parameter_or_accept(client) -> None:
     by_accept = client.get("/api/queries/lead-agencies", headers={"Accept": "text/csv"})
     for response in (by_format, by_accept):
         assert response.headers["content-type"].startswith("text/csv")
-        rows = list(csv.reader(io.StringIO(response.text)))
+        assert response.content.startswith("\ufeff".encode())  # the BOM: Excel reads it as UTF-8
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert rows[0] == ["agency", "plan", "measures"] and len(rows) > 1
     assert by_format.text == by_accept.text
 
