@@ -36,6 +36,8 @@ rewrite of a text and says where every character of the text went (:class:`TextV
                     falls in the second half of the line, else at 20 characters
 ``combined``        ``traditional``, ``page_noise``, ``spaced_digits`` and ``flattened``, in this order (page numbers
                     end up inside the text: ``…。— 3 —21、…``), as a repost of a PDF copy has them
+``pdf_text_copy``   ``hard_wrapped``, ``page_noise`` and ``spaced_digits``: page numbers between the broken lines
+                    of a paragraph, as the text layer of a PDF has them
 =================== =============================================================================================
 
 A variant that would not change a text does not apply to it (:func:`text_variants` leaves it out).
@@ -474,6 +476,8 @@ TEXT_VARIANTS: dict[str, Callable[[str], Pairs]] = {
     "wrapped_table": wrapped_table,
     # a repost of a PDF copy on a mirror site: all of these at once, page numbers ending up inside the text
     "combined": _composed(traditional, page_noise, spaced_digits, flattened),
+    # the text layer of a PDF: lines broken at the page width, page numbers between them (inside paragraphs)
+    "pdf_text_copy": _composed(hard_wrapped, page_noise, spaced_digits),
 }
 
 

@@ -161,6 +161,7 @@ def test_each_variant_does_what_it_says() -> None:
     noisy = make_variant("page_noise", long_text).text
     assert re.search(r"。\n— 1 —\d+．第", noisy) and re.search(r"。\n- 2 -\n\d+．第", noisy)
     assert re.search(r"。— 1 —\d+．第", make_variant("combined", long_text).text)
+    assert re.search(r"加强管\n— 1 —\n理。", make_variant("pdf_text_copy", long_text).text)  # inside a paragraph
     start, end = variant["spaced_digits"].span(text.index("2023"), text.index("底前") + 2)
     assert variant["spaced_digits"].text[start:end] == "2023 年 10 月底前"
 
