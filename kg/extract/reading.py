@@ -20,8 +20,12 @@ import io
 import itertools
 import logging
 import re
+import signal
+import threading
+import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +37,20 @@ from kg.errors import DocumentError
 from kg.extract.numbering import match_heading
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: A .docx's parts, unpacked, all told and each (declared in the ZIP's directory, and counted while they are
+#: inflated, so a lying directory or a zip bomb is stopped at the limit, never inflated whole). Word text
+#: takes ~3 bytes of XML per character, so a 10-million-character plan fits.
+MAX_UNPACKED_BYTES = 96 * 1024 * 1024
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
+#: A PDF: pages read, characters of text, bytes one stream may decode to (FlateDecode, LZW), all decoded streams.
+MAX_PDF_PAGES = 3000
+MAX_TEXT_CHARS = 20_000_000
+MAX_STREAM_BYTES = 64 * 1024 * 1024
+MAX_DECODED_BYTES = 512 * 1024 * 1024
+#: Seconds one document may take to read (checked between pages and parts; the upload route also kills
+#: its extraction process at a hard limit).
+READ_SECONDS = 120.0
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 MIN_CJK = 20
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -86,6 +103,52 @@ def document_from_bytes(name: str, data: bytes) -> SourceDocument:
     if not data.strip(b" \t\r\n\x00\x0c\x0b"):
         raise DocumentError(f"{name}: the file is empty")
     suffix = Path(name).suffix.lower()
+    with _time_limit(name):
+        text, encoding = _read_format(name, suffix, data)
+    text = normalize_text(text)
+    found = _count_cjk(text, up_to=MIN_CJK)
+    if found < MIN_CJK:
+        raise DocumentError(f"{name}: no Chinese text found ({found} Chinese characters); is this a plan?")
+    if len(text) > MAX_TEXT_CHARS:
+        raise DocumentError(f"{name}: {len(text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit")
+    return SourceDocument(
+        name=name,
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        format=suffix.lstrip("."),
+    )
+
+
+class _ReadTimeout(BaseException):
+    """The time limit of :func:`_time_limit` ran out (a BaseException: no library's handler swallows it)."""
+
+
+@contextmanager
+def _time_limit(name: str) -> Iterator[None]:
+    """Stop reading a document after :data:`READ_SECONDS` (SIGALRM; only in a process's main thread, and only
+    when nothing else uses the alarm), however the reader is stuck between its own checks."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+            or signal.getitimer(signal.ITIMER_REAL)[0]):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _ReadTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, READ_SECONDS)
+    try:
+        yield
+    except _ReadTimeout:
+        raise DocumentError(f"{name}: reading it took more than {READ_SECONDS:.0f} s; is it a plan?") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _read_format(name: str, suffix: str, data: bytes) -> tuple[str, str]:
     try:
         if suffix == ".txt":
             text, encoding = _decode_text(name, data)
@@ -103,17 +166,7 @@ def document_from_bytes(name: str, data: bytes) -> SourceDocument:
             )
     except RecursionError:
         raise DocumentError(f"{name}: nested too deeply to read (damaged or hostile file?)") from None
-    text = normalize_text(text)
-    found = _count_cjk(text, up_to=MIN_CJK)
-    if found < MIN_CJK:
-        raise DocumentError(f"{name}: no Chinese text found ({found} Chinese characters); is this a plan?")
-    return SourceDocument(
-        name=name,
-        text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
-        encoding=encoding,
-        format=suffix.lstrip("."),
-    )
+    return text, encoding
 
 
 def _count_cjk(text: str, up_to: int) -> int:
@@ -265,17 +318,43 @@ def _docx_text(name: str, data: bytes) -> str:
 
 
 def _check_zip(name: str, data: bytes, expected: str) -> None:
+    """Refuse a ZIP whose parts unpack to too much, from what its directory declares and then from what
+    inflating them actually gives (counted as it goes, in 1 MiB pieces, stopped at the limit), so that a
+    zip bomb or a directory that lies is refused before anything holds it whole."""
     if not data.startswith(b"PK"):
         raise _disguised(name, data, expected)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise DocumentError(f"{name}: truncated or damaged ({expected} is a ZIP archive, and its "
-                            "table of contents is missing or unreadable)") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise DocumentError(f"{name}: unpacks to {unpacked / 1_048_576:.0f} MB, over the "
-                            f"{MAX_UNPACKED_BYTES / 1_048_576:.0f} MB limit")
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise DocumentError(f"{name}: {len(members)} parts in the archive, over the {MAX_ZIP_MEMBERS} limit")
+            declared = sum(info.file_size for info in members)
+            largest = max(members, key=lambda info: info.file_size, default=None)
+            if declared > MAX_UNPACKED_BYTES:
+                raise DocumentError(f"{name}: declares {declared / 1_048_576:.0f} MB unpacked, over the "
+                                    f"{MAX_UNPACKED_BYTES / 1_048_576:.0f} MB limit")
+            if largest is not None and largest.file_size > MAX_PART_BYTES:
+                raise DocumentError(f"{name}: its part {largest.filename} declares {largest.file_size / 1_048_576:.0f} MB "
+                                    f"unpacked, over the {MAX_PART_BYTES / 1_048_576:.0f} MB limit for one part")
+            total = 0
+            for info in members:
+                part = 0
+                with archive.open(info) as member:
+                    while chunk := member.read(1024 * 1024):
+                        part += len(chunk)
+                        total += len(chunk)
+                        if part > MAX_PART_BYTES or total > MAX_UNPACKED_BYTES:
+                            raise DocumentError(
+                                f"{name}: unpacks to more than the "
+                                + (f"{MAX_PART_BYTES / 1_048_576:.0f} MB limit for one part ({info.filename})"
+                                   if part > MAX_PART_BYTES else f"{MAX_UNPACKED_BYTES / 1_048_576:.0f} MB limit"))
+    except DocumentError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError,
+            zlib.error, RuntimeError) as error:
+        detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise DocumentError(f"{name}: truncated or damaged ({expected} is a ZIP archive, and it cannot be "
+                            f"unpacked: {detail})") from None
 
 
 class _DocxWalker:
@@ -458,9 +537,31 @@ def _pdf_text(name: str, data: bytes) -> str:
     from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFTextExtractionNotAllowed
 
+    _bound_pdf_decoders()
+    budget = _PDF_BUDGET
+    budget.decoded, budget.over = 0, None
+    started = time.monotonic()
     try:
         with _quiet("pdfminer"):
-            pages = [_page_rows(page) for page in extract_pages(io.BytesIO(data), laparams=LAParams(all_texts=True))]
+            pages, characters = [], 0
+            for page in extract_pages(io.BytesIO(data), laparams=LAParams(all_texts=True), maxpages=MAX_PDF_PAGES + 1):
+                if budget.over:  # a decoder refused a stream that pdfminer then passed over
+                    raise DocumentError(f"{name}: {budget.over}")
+                if len(pages) == MAX_PDF_PAGES:
+                    raise DocumentError(f"{name}: more than {MAX_PDF_PAGES} pages; airkg reads plans of at most "
+                                        f"{MAX_PDF_PAGES}")
+                pages.append(_page_rows(page))
+                characters += sum(len(row.text) for row in pages[-1])
+                if characters > MAX_TEXT_CHARS:
+                    raise DocumentError(f"{name}: more than {MAX_TEXT_CHARS:,} characters of text in "
+                                        f"{len(pages)} pages, over the limit")
+                if time.monotonic() - started > READ_SECONDS:
+                    raise DocumentError(f"{name}: reading it took more than {READ_SECONDS:.0f} s "
+                                        f"({len(pages)} pages read); is it a plan?")
+            if budget.over:
+                raise DocumentError(f"{name}: {budget.over}")
+    except DocumentError:
+        raise
     except PDFTextExtractionNotAllowed:
         raise DocumentError(f"{name}: the PDF forbids text extraction") from None
     except PDFEncryptionError as error:
@@ -475,6 +576,97 @@ def _pdf_text(name: str, data: bytes) -> str:
         raise DocumentError(f"{name}: the PDF's fonts do not say which characters they draw ({unmapped} "
                             "unmapped glyphs); its text cannot be read — OCR it or export it again")
     return text
+
+
+class _DecodeBudget(threading.local):
+    """What the stream decoders of the PDF being read (in this thread) have decoded, and why they stopped."""
+
+    decoded = 0
+    over: str | None = None
+
+    def take(self, stream_size: int, added: int, limit: int = MAX_STREAM_BYTES) -> None:
+        """Count ``added`` bytes of a stream now ``stream_size`` long; refuse past a limit."""
+        self.decoded += added
+        if stream_size > limit:
+            self.refuse(f"a stream decodes to more than the {limit / 1_048_576:.0f} MB limit for one stream")
+        if self.decoded > MAX_DECODED_BYTES:
+            self.refuse(f"its streams decode to more than the {MAX_DECODED_BYTES / 1_048_576:.0f} MB limit")
+
+    def refuse(self, why: str) -> None:
+        self.over = self.over or why
+        raise _StreamTooLarge(why)
+
+
+_PDF_BUDGET = _DecodeBudget()
+#: pdfminer inflates a damaged stream one input byte at a time, concatenating (quadratic): a smaller limit.
+_MAX_DAMAGED_STREAM_BYTES = 4 * 1024 * 1024
+
+
+class _StreamTooLarge(zlib.error):
+    """Raised by a bounded decoder; a zlib.error, so pdfminer's own handling treats the stream as unreadable,
+    and the page loop of :func:`_pdf_text` refuses the document (:attr:`_DecodeBudget.over`)."""
+
+
+class _BoundedDecompressor:
+    """``zlib.decompressobj()`` as pdfminer uses it for damaged streams, bounded."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self._inner = inner
+        self._size = 0
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        out = self._inner.decompress(data, _MAX_DAMAGED_STREAM_BYTES - self._size + 1)
+        self._size += len(out)
+        _PDF_BUDGET.take(self._size, len(out), _MAX_DAMAGED_STREAM_BYTES)
+        return out
+
+    def __getattr__(self, attribute: str):  # noqa: ANN204 - eof, unused_data, flush …
+        return getattr(self._inner, attribute)
+
+
+class _BoundedZlib:
+    """The ``zlib`` pdfminer sees (``pdfminer.pdftypes.zlib``): ``decompress`` inflates at most
+    :data:`MAX_STREAM_BYTES` (pdfminer inflates a FlateDecode stream whole, with no limit: a 1 MB file can
+    hold a 1 GB stream), and the document's total is bounded by :data:`MAX_DECODED_BYTES`."""
+
+    error = zlib.error
+    MAX_WBITS = zlib.MAX_WBITS
+
+    @staticmethod
+    def decompress(data: bytes, wbits: int = zlib.MAX_WBITS, bufsize: int = 0) -> bytes:
+        inflater = zlib.decompressobj(wbits)
+        out = inflater.decompress(data, MAX_STREAM_BYTES + 1)
+        _PDF_BUDGET.take(len(out), len(out))
+        if not inflater.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return out
+
+    @staticmethod
+    def decompressobj(*args, **kwargs) -> _BoundedDecompressor:  # noqa: ANN002, ANN003
+        return _BoundedDecompressor(zlib.decompressobj(*args, **kwargs))
+
+    def __getattr__(self, attribute: str):  # noqa: ANN204
+        return getattr(zlib, attribute)
+
+
+def _bounded_lzw(data: bytes) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    out, size = [], 0
+    for chunk in LZWDecoder(io.BytesIO(data)).run():
+        size += len(chunk)
+        _PDF_BUDGET.take(size, len(chunk))
+        out.append(chunk)
+    return b"".join(out)
+
+
+def _bound_pdf_decoders() -> None:
+    """Make pdfminer decode FlateDecode and LZW streams through the bounded decoders (once per process)."""
+    import pdfminer.pdftypes
+
+    if not isinstance(pdfminer.pdftypes.zlib, _BoundedZlib):
+        pdfminer.pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
+        pdfminer.pdftypes.lzwdecode = _bounded_lzw  # type: ignore[assignment]
 
 
 @contextmanager
