@@ -34,3 +34,8 @@ def test_a_cited_article_is_no_heading() -> None:
 def test_plan_level_titles_by_what_they_say() -> None:
     assert all(is_plan_level_title(t) for t in ("总体要求", "工作目标", "目标指标", "指导思想", "适用范围", "工作思路"))
     assert not any(is_plan_level_title(t) for t in ("保障措施", "重点任务", "强化目标考核", "推进钢铁行业超低排放改造"))
+
+
+def test_an_item_may_open_with_a_year() -> None:
+    text = "2.淘汰落后产能。（1）2024年6月底前，关停燃煤小锅炉；（2）年底前，完成砖瓦窑整治。"
+    assert _kept(text) == ["2.淘汰", "（1）2", "（2）年"]

@@ -83,3 +83,15 @@ def test_blanket_statements_with_where_they_stand() -> None:
     assert position == text.index("以下")
     assert [(a.name, a.role.value) for a in named] == [("各乡镇人民政府", "implementing")]
     assert text[named[0].span.start:named[0].span.end] == "各乡镇人民政府"
+
+
+def test_labels_inside_parentheses_stay_one_clause() -> None:
+    from kg.extract.normalising import normalise
+
+    text = normalise("推进改造。（牵头单位：省生态环境厅；配合单位：省发展改革委、省工业和信息化厅）").text
+    assert _roles(text) == [("省生态环境厅", "lead"), ("省发展改革委", "support"), ("省工业和信息化厅", "support")]
+
+
+def test_a_subject_that_carries_out() -> None:
+    assert _roles("完成整治。由省工业和信息化厅牵头，各省辖市人民政府负责落实。") == [
+        ("省工业和信息化厅", "lead"), ("各省辖市人民政府", "implementing")]

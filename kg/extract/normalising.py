@@ -258,7 +258,8 @@ def _spaces_in_codes(folded: str) -> list[tuple[int, int]]:
 
 def _insert_breaks(text: str, starts: list[int], origins: list[int]) -> tuple[str, list[int], list[int], list[int]]:
     positions = sorted({marker.start for marker in chained(find_markers(text))}
-                       | {found.start("at") for rule in _STRUCTURE_BREAKS for found in rule.finditer(text)})
+                       | {found.start("at") for rule in _STRUCTURE_BREAKS for found in rule.finditer(text)
+                          if not _inside_brackets(text, found.start("at"))})
     positions = [p for p in positions if 0 < p < len(text) and text[p - 1] != "\n"]
     if not positions:
         return text, starts, origins, []
@@ -279,6 +280,12 @@ def _insert_breaks(text: str, starts: list[int], origins: list[int]) -> tuple[st
         previous = position
     pieces.append(text[previous:])
     return "".join(pieces), new_starts, new_origins, inserted
+
+
+def _inside_brackets(text: str, position: int) -> bool:
+    """Whether ``position`` lies inside an open （…） of its line: （牵头单位：A；配合单位：B） stays one clause."""
+    line = text[text.rfind("\n", 0, position) + 1:position]
+    return line.count("（") + line.count("(") > line.count("）") + line.count(")")
 
 
 class _Mapper:

@@ -24,7 +24,7 @@ HEADING_STYLES: list[tuple[str, re.Pattern[str]]] = [
     ("article", re.compile(rf"第({_ZH}|\d+)条[\s　]*")),
     ("arabic_dot", re.compile(r"(\d{1,3})[\s　]*[.．、](?![\d.．])[\s　]*")),
     ("table_row", re.compile(r"(\d{1,3})\t")),
-    ("arabic_paren", re.compile(r"[（(](\d{1,3})[）)](?![\d])[\s　]*")),
+    ("arabic_paren", re.compile(r"[（(](\d{1,3})[）)](?!\d(?!\d{3}年))[\s　]*")),
     ("circled", re.compile(rf"([{_CIRCLED}])[\s　]*")),
 ]
 STYLE_RANK = {name: rank for rank, (name, _) in enumerate(HEADING_STYLES)}
@@ -114,7 +114,7 @@ _ANYWHERE = re.compile(
 )
 _SENTENCE_END = "。；;！？!?：:"
 _TITLE_END = re.compile(r"(方案|计划|意见|措施|细则|要点|通知|办法)[”」）)]?$")
-_CJK_NEXT = re.compile(r"[ \u3000]?[\u4e00-\u9fff“\"A-Z]")
+_CJK_NEXT = re.compile(r"[ \u3000]?[\u4e00-\u9fff“\"A-Z]|(?<=[）)])\d{4}年")
 _CLOSERS = "”’」』）)〕】"
 _CITED_ARTICLE = re.compile(r"[规的所中之款项]")
 
@@ -126,7 +126,7 @@ def find_markers(text: str) -> list[Marker]:
         style = found.lastgroup if found.lastgroup in STYLE_RANK else _style_of(found)
         numeral = next(value for key, value in found.groupdict().items() if key.startswith("n") and value) \
             if style != "circled" else found.group(0)
-        if style not in ("table_row", "chapter", "article") and not _heading_text_follows(text, found.end()):
+        if style not in ("table_row", "chapter", "article") and not _heading_text_follows(text, found.end(), style):
             continue
         if style in ("chapter", "article") and _CITED_ARTICLE.match(text, found.end()):
             continue
@@ -142,9 +142,11 @@ def _style_of(found: re.Match[str]) -> str:
     return next(name for name in STYLE_RANK if found.group(name) is not None)
 
 
-def _heading_text_follows(text: str, end: int) -> bool:
+def _heading_text_follows(text: str, end: int, style: str) -> bool:
+    """A heading's words follow its number: not a digit after 1、 or 1. (1、2号, 1.5万吨), not punctuation."""
     rest = text[end:end + 2].lstrip(" \u3000")
-    return bool(rest) and not re.match(r"[\d%％、，。；）)]", rest)
+    no_digit = style in ("arabic_dot", "zh_dun")
+    return bool(rest) and not re.match(r"[%％、，。；）)]" if not no_digit else r"[\d%％、，。；）)]", rest)
 
 
 def _strong(text: str, start: int) -> bool:

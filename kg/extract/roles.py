@@ -58,7 +58,7 @@ _LABELS = "|".join(["责任领导", *_LABEL_ROLES])
 _LABEL_LINE = re.compile(rf"^[\s　]*(?P<label>{_LABELS})[：:][\s　]*(?P<value>.*?)[\s　]*$", re.M)
 _LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABELS})[：:][\s　]*")
 _LABEL_CLAUSE = re.compile(rf"^(?P<label>{'|'.join(_LABEL_ROLES)})[：:][\s　]*")
-_SUBJECT = re.compile(r"(?:^|(?<=[。；\n，]))[\s　]*(?:由)?(?P<names>[^，。；\n]{2,40}?)(?:负责|牵头)(?!同志|人|的)")
+_SUBJECT = re.compile(r"(?:^|(?<=[。；\n，]))[\s　]*(?:由)?(?P<names>[^，。；\n]{2,40}?)(?:抓好|)(?:负责|牵头)(?!同志|人|的)")
 _TRAILING_ETC = re.compile(r"(等(相关|有关)?(部门|单位)?|按职责|按照职责)$")
 _QUALIFIER = re.compile(r"（(?P<inner>[^（）]*)）$|\((?P<inner2>[^()]*)\)$")
 _NAME_SPLIT = re.compile(r"[、，,；;]")
@@ -333,7 +333,8 @@ def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:
         if any(s <= match.start("names") < e for s, e in bracketed) or _BRACKETS.search(names) or "：" in names \
                 or ":" in names or names.startswith("以下"):
             continue
-        role = Role.lead if text[match.end("names"):match.end()] == "牵头" else Role.responsible
+        role = Role.lead if text[match.end("names"):match.end()] == "牵头" else (
+            Role.implementing if text.startswith(("落实", "抓好落实"), match.end()) else Role.responsible)
         candidates = _names_with_spans(names, offset + match.start("names"), role)
         if candidates and all(_is_agency(c.name) and not _is_pronoun(c.name) for c in candidates):
             found.assignments.extend(candidates)
