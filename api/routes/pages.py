@@ -30,6 +30,7 @@ from api.routes.ids import PlanId
 from api.sparql_results import GRAPH_TYPES
 from kg.errors import AirkgError, InputError, NotFound
 from kg.sparql_guard import check_bounds
+from kg.store import QUERY_PREFIXES
 from kg.models import Role
 from kg.query_params import search_terms
 
@@ -252,7 +253,7 @@ def editor_page(request: Request, store: UserStoreDep, settings: SettingsDep, te
                  or q.sparql} for q in list_saved(settings.queries_dir)]
     return templates.TemplateResponse(request, "editor.html", {
         "text": text, "result": result, "graph_text": graph_text, "error": error, "graph_types": GRAPH_TYPES,
-        "examples": examples},
+        "examples": examples, "prefixes": QUERY_PREFIXES},
         status_code=error.status if error else 200)
 
 

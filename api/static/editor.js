@@ -10,7 +10,25 @@
   var examples = [];
   var holder = document.getElementById("examples-data");
   if (holder) { try { examples = JSON.parse(holder.textContent); } catch (e) { examples = []; } }
-  var given = new URLSearchParams(window.location.search).get("query");
+  var prefixes = {};
+  var prefixHolder = document.getElementById("prefixes-data");
+  if (prefixHolder) { try { prefixes = JSON.parse(prefixHolder.textContent); } catch (e) { prefixes = {}; } }
+  // The server knows airkg:, res:, dcterms: … without declarations; the editor's checker does not, so the
+  // ones a query uses are declared at its top (the query means the same).
+  function withPrefixes(text) {
+    if (!text) { return text; }
+    var body = text.replace(/"(?:[^"\\]|\\.)*"|<[^>\s]*>|#[^\n]*/g, " ");
+    var declared = {};
+    body.replace(/PREFIX\s+([A-Za-z][\w-]*)?:/gi, function (m, name) { declared[name || ""] = true; return m; });
+    var lines = [];
+    Object.keys(prefixes).forEach(function (name) {
+      if (!declared[name] && new RegExp("(^|[\\s(/^|,;{])" + name + ":").test(body)) {
+        lines.push("PREFIX " + name + ": <" + prefixes[name] + ">");
+      }
+    });
+    return lines.length ? lines.join("\n") + "\n" + text : text;
+  }
+  var given = withPrefixes(new URLSearchParams(window.location.search).get("query"));
   Yasgui.Yasqe.defaults.autocompleters = ["variables"];  // drops "prefixes" (prefix list) and LOV "property"/"class"
   Yasgui.Yasqe.defaults.prefixCcApi = null;
   Yasgui.Yasqe.defaults.value = given || [
@@ -53,7 +71,7 @@
     menu.addEventListener("change", function () {
       var example = examples[Number(menu.value)];
       if (!example) { return; }
-      yasgui.getTab().getYasqe().setValue(example.sparql);
+      yasgui.getTab().getYasqe().setValue(withPrefixes(example.sparql));
       var plain = document.querySelector(".plain-editor textarea");
       if (plain) { plain.value = example.sparql; }
     });
