@@ -377,11 +377,19 @@ def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | No
             nonlocal store, opened
             try:
                 if store is None or generation != opened:
-                    if store is not None:
-                        store.close()
-                        store = None
-                    store = _open(spec)
-                    opened = generation
+                    try:
+                        fresh = _open(spec)
+                    except StoreError:
+                        if store is None:
+                            raise
+                        # e.g. the server is bulk-loading (its journal is there) or swapping files: the
+                        # snapshot in hand stays consistent; the store is opened anew at the next query
+                        log.warning("reopening the store failed; this query reads the snapshot of generation %s",
+                                    opened)
+                    else:
+                        if store is not None:
+                            store.close()
+                        store, opened = fresh, generation
                 box["reply"] = (True, _answer(store, job), False)
             except MemoryError:
                 box["reply"] = (False, QueryStopped("the query needed more memory than a query may use; it was "
