@@ -213,17 +213,7 @@ def _role_clauses(inner: str, inner_start: int) -> list[_Clause]:
 
 def _split_clauses(text: str) -> list[tuple[str, int]]:
     """Split at ，；。 outside parentheses: 'A（牵头，B），C配合' has two clauses."""
-    pieces, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char in "（(〔【":
-            depth += 1
-        elif char in "）)〕】":
-            depth = max(0, depth - 1)
-        elif depth == 0 and _CLAUSE_SPLIT.match(char):
-            pieces.append((text[start:index], start))
-            start = index + 1
-    pieces.append((text[start:], start))
-    return pieces
+    return _split_outside_brackets(text, _CLAUSE_SPLIT)
 
 
 def _phrases(value: str, default: Role | None, convention: ListConvention) -> tuple[_Name, ...]:
@@ -346,16 +336,20 @@ def _is_pronoun(name: str) -> bool:
 
 def _split_top_level(names: str) -> list[tuple[str, int]]:
     """Split on 、，； outside parentheses: '各分局（不涉及高新、经开）' stays one piece."""
+    return _split_outside_brackets(names, _NAME_SPLIT)
+
+
+def _split_outside_brackets(text: str, separator: re.Pattern[str]) -> list[tuple[str, int]]:
     pieces, depth, start = [], 0, 0
-    for index, char in enumerate(names):
-        if char in "（(":
+    for index, char in enumerate(text):
+        if char in "（(〔【":
             depth += 1
-        elif char in "）)":
+        elif char in "）)〕】":
             depth = max(0, depth - 1)
-        elif depth == 0 and _NAME_SPLIT.match(char):
-            pieces.append((names[start:index], start))
+        elif depth == 0 and separator.match(char):
+            pieces.append((text[start:index], start))
             start = index + 1
-    pieces.append((names[start:], start))
+    pieces.append((text[start:], start))
     return pieces
 
 
