@@ -57,8 +57,16 @@ def test_deadlines(text: str, expected: list) -> None:
     assert found == expected
 
 
-def test_deadline_without_any_year_is_dropped() -> None:
-    assert find_deadlines("9月底前完成", None) == []
+def test_deadline_without_any_year_is_kept_unresolved() -> None:
+    [deadline] = find_deadlines("9月底前完成", None)
+    assert (deadline.text, deadline.date, deadline.kind.value) == ("9月底前", None, "by")
+    assert "no year" in (deadline.note or "")
+
+
+def test_absolute_deadlines_resolve_without_a_plan_year() -> None:
+    found = find_deadlines("“十四五”期间完成；2018—2020年持续推进；2025年底前完成", None)
+    assert [(d.text, str(d.date)) for d in found] == [
+        ("“十四五”期间", "2021-01-01"), ("2018—2020年", "2018-01-01"), ("2025年底前", "2025-12-31")]
 
 
 def test_region_hierarchy_and_ambiguity() -> None:

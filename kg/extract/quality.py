@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kg.extract.roles import ORG_SUFFIX
+from kg.extract.names import ORG_SUFFIX
 from kg.models import DeadlineKind, FlagCode, Measure, Plan, QualityFlag, Span
 
 try:  # traditional → simplified and full-width → ASCII, character for character

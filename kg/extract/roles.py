@@ -14,18 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 
+from kg.extract.names import (
+    NAME_SPLIT,
+    QUALIFIER,
+    QUALIFIER_ROLES,
+    Name,
+    is_agency,
+    names_at,
+    split_outside_brackets,
+)
 from kg.models import Role, Span
 
-ORG_SUFFIX = re.compile(
-    r"(局|厅|委|委员会|办|办公室|室|部|部门|中心|政府|管委会|支队|大队|中队|科|站|公司|海关|银行|院|所|队|处|组|"
-    r"单位|集团|指挥部|营业部|总局|总署|街道|乡镇)$"
-)
-_SHARED_SUFFIX = re.compile(
-    r"(?:镇|乡|街道|区|县|市|旗)?(?:人民政府|政府|分局|支队|大队|管委会|办事处|局|厅|委|办|中心|站|科)$"
-)
-_LOCAL_GOVERNMENT = re.compile(r"^(各|\d+)(相关)?[省市县区镇乡]+$|^各(相关)?县（市、区）$")
 _PAREN = re.compile(r"（((?:[^（）]|（[^（）]*）)*)）|\(((?:[^()]|\([^()]*\))*)\)|〔([^〔〕]*)〕|【([^【】]*)】")
 _CLAUSE_SPLIT = re.compile(r"[，,；;。]")
 _ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role]] = [
@@ -34,9 +34,6 @@ _ROLE_SUFFIXES: list[tuple[re.Pattern[str], Role]] = [
     (re.compile(r"(按职责分工.{0,10}|分工负责|共同负责|负责[\u4e00-\u9fff]{0,6})$"), Role.responsible),
     (re.compile(r"(配合|参与|协助|协办)[\u4e00-\u9fff]{0,4}$"), Role.support),
 ]
-_PLACE_UNITS = ("镇", "乡", "街道", "区", "县", "市", "旗")
-_PLACE_UNIT_PREFIX = re.compile(r"^(镇|乡|街道|区|县|市|旗)")
-_QUALIFIER_ROLES = {"牵头": Role.lead, "牵头单位": Role.lead, "配合": Role.support, "负责": Role.responsible}
 _BLANKET = re.compile(r"^以下(工作|任务)?(均需|均由|由)(?P<names>.+?)(负责落实|抓好落实|负责|落实)")
 _BLANKET_SENTENCE = re.compile(r"以下(?:工作|任务|各项任务)?(?:均需|均由|由|均请)(?P<names>[^，。；\n]+?)"
                                r"(?:负责落实|抓好落实|负责|落实)")
@@ -59,9 +56,6 @@ _LABEL_LINE = re.compile(rf"^[\s　]*(?P<label>{_LABELS})[：:][\s　]*(?P<value
 _LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABELS})[：:][\s　]*")
 _LABEL_CLAUSE = re.compile(rf"^(?P<label>{'|'.join(_LABEL_ROLES)})[：:][\s　]*")
 _SUBJECT = re.compile(r"(?:^|(?<=[。；\n，]))[\s　]*(?:由)?(?P<names>[^，。；\n]{2,40}?)(?:抓好|)(?:负责|牵头)(?!同志|人|的)")
-_TRAILING_ETC = re.compile(r"(等(相关|有关)?(部门|单位)?|按职责|按照职责)$")
-_QUALIFIER = re.compile(r"（(?P<inner>[^（）]*)）$|\((?P<inner2>[^()]*)\)$")
-_NAME_SPLIT = re.compile(r"[、，,；;]")
 _BRACKETS = re.compile(r"[（(〔\[【]")
 _TIME_WORDS = re.compile(r"\d{4}年|\d月|底前|长期坚持|期间|每年|持续推进")
 _ROLE_WORD = re.compile(r"牵头|配合|负责|落实|参与|协助|协办|[，。；：]")
@@ -140,8 +134,8 @@ def heading_assignments(title: Span) -> list[RawAssignment]:
     found = _HEADING_TASKS.match(title.text)
     if found is None:
         return []
-    names = _names_at(found.group("names"), 0, _HEADING_ROLES[found.group("role")])
-    if not names or not all(_is_agency(name.name) for name in names):
+    names = names_at(found.group("names"), 0, _HEADING_ROLES[found.group("role")])
+    if not names or not all(is_agency(name.name) for name in names):
         return []
     return _placed(names, title.start)
 
@@ -153,13 +147,13 @@ def blanket_statements(text: str) -> list[tuple[int, list[RawAssignment]]]:
     """
     statements = []
     for found in _BLANKET_SENTENCE.finditer(text):
-        names = _names_at(found.group("names"), 0, Role.implementing)
-        if names and all(_is_agency(name.name) for name in names):
+        names = names_at(found.group("names"), 0, Role.implementing)
+        if names and all(is_agency(name.name) for name in names):
             statements.append((found.start(), _placed(names, found.start("names"))))
     return statements
 
 
-def _placed_in_pieces(names: tuple[_Name, ...], pieces: list[Span], document: str) -> list[RawAssignment]:
+def _placed_in_pieces(names: tuple[Name, ...], pieces: list[Span], document: str) -> list[RawAssignment]:
     """Place names read from the pieces joined; a name across two pieces spans both (and what lies between)."""
     bounds, position = [], 0
     for piece in pieces:
@@ -195,7 +189,7 @@ _Clause = tuple[str, int, re.Match[str] | None, list[RawAssignment]]
 
 def _role_clauses(inner: str, inner_start: int) -> list[_Clause]:
     """The clauses of a parenthesis, if it is an agency clause: some clause names agencies and a role."""
-    clauses, position = [], 0
+    clauses = []
     for piece, piece_start in _split_clauses(inner):
         stripped = piece.strip()
         if not stripped:
@@ -213,21 +207,21 @@ def _role_clauses(inner: str, inner_start: int) -> list[_Clause]:
 
 def _split_clauses(text: str) -> list[tuple[str, int]]:
     """Split at ，；。 outside parentheses: 'A（牵头，B），C配合' has two clauses."""
-    return _split_outside_brackets(text, _CLAUSE_SPLIT)
+    return split_outside_brackets(text, _CLAUSE_SPLIT)
 
 
-def _phrases(value: str, default: Role | None, convention: ListConvention) -> tuple[_Name, ...]:
+def _phrases(value: str, default: Role | None, convention: ListConvention) -> tuple[Name, ...]:
     """The one role grammar: 'A牵头，B、C配合，D负责落实', 'A（牵头）、B', '牵头单位：A；配合单位：B' or a bare
     'A、B' (which takes ``default``, or the plan's list convention), as names with roles and offsets."""
     pieces = [(piece, start) for piece, start in _split_clauses(value) if piece.strip()]
     per_clause = _phrases_of_clauses(tuple(piece for piece, _ in pieces), default, convention)
-    return tuple(_Name(n.name, n.written, n.start + start, n.role)
+    return tuple(Name(n.name, n.written, n.start + start, n.role)
                  for (_, start), names in zip(pieces, per_clause) for n in names)
 
 
 @lru_cache(maxsize=4096)
 def _phrases_of_clauses(clauses: tuple[str, ...], default: Role | None,
-                        convention: ListConvention) -> list[tuple[_Name, ...]]:
+                        convention: ListConvention) -> list[tuple[Name, ...]]:
     """Names per clause, or nothing at all when no clause says a role and there is no ``default``.
 
     A clause without role words takes ``default``; with none, it is responsible when another clause of
@@ -239,8 +233,8 @@ def _phrases_of_clauses(clauses: tuple[str, ...], default: Role | None,
     bare_role = default or Role.responsible
     result = []
     for (names_text, role, names_start), clause in zip(read, clauses):
-        names = _names_at(names_text, names_start, role or bare_role)
-        if default is None and not all(_is_agency(name.name) for name in names):
+        names = names_at(names_text, names_start, role or bare_role)
+        if default is None and not all(is_agency(name.name) for name in names):
             names = ()  # in running text's parentheses, only a clause of agencies is an agency clause
         result.append(tuple(name for name in names if _is_name(name.name)))
     if convention.first_leads and not any(role for _, role, _ in read) and default in (None, Role.responsible):
@@ -248,10 +242,10 @@ def _phrases_of_clauses(clauses: tuple[str, ...], default: Role | None,
     return result
 
 
-def _first_leads(per_clause: list[tuple[_Name, ...]], convention: ListConvention) -> list[tuple[_Name, ...]]:
+def _first_leads(per_clause: list[tuple[Name, ...]], convention: ListConvention) -> list[tuple[Name, ...]]:
     others = convention.others or Role.responsible
     flat = [(index, name) for index, names in enumerate(per_clause) for name in names]
-    result: list[list[_Name]] = [[] for _ in per_clause]
+    result: list[list[Name]] = [[] for _ in per_clause]
     for position, (index, name) in enumerate(flat):
         result[index].append(name._replace(role=Role.lead if position == 0 else others))
     return [tuple(names) for names in result]
@@ -264,9 +258,9 @@ def _clause_names(clause: str) -> tuple[str, Role | None, int]:
         rest = clause[labelled.end():]
         inner, role, start = _clause_names(rest)
         return inner, role or _LABEL_ROLES[labelled.group("label")], labelled.end() + start
-    qualifier = _QUALIFIER.search(clause)
+    qualifier = QUALIFIER.search(clause)
     inner = (qualifier.group("inner") or qualifier.group("inner2") or "") if qualifier else ""
-    if qualifier and inner not in _QUALIFIER_ROLES:  # 市A、市B（按职责分工负责）: the role of the whole list
+    if qualifier and inner not in QUALIFIER_ROLES:  # 市A、市B（按职责分工负责）: the role of the whole list
         role = next((role for pattern, role in _ROLE_SUFFIXES if pattern.fullmatch(inner)), None)
         if role is not None:
             return clause[: qualifier.start()], role, 0
@@ -285,7 +279,7 @@ def _is_name(name: str) -> bool:
 def people_named(document: str) -> frozenset[str]:
     """Every single name after 责任领导： in the whole document."""
     return frozenset(name.strip() for line in _LABEL_LINE.finditer(document) if line.group("label") == "责任领导"
-                     for name in _NAME_SPLIT.split(line.group("value")) if 2 <= len(name.strip()) <= 3)
+                     for name in NAME_SPLIT.split(line.group("value")) if 2 <= len(name.strip()) <= 3)
 
 
 def _from_label_lines(text: str, offset: int, found: AssignmentsFound, known_people: frozenset[str],
@@ -326,7 +320,7 @@ def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:
         role = Role.lead if text[match.end("names"):match.end()] == "牵头" else (
             Role.implementing if text.startswith(("落实", "抓好落实"), match.end()) else Role.responsible)
         candidates = _names_with_spans(names, offset + match.start("names"), role)
-        if candidates and all(_is_agency(c.name) and not _is_pronoun(c.name) for c in candidates):
+        if candidates and all(is_agency(c.name) and not _is_pronoun(c.name) for c in candidates):
             found.assignments.extend(candidates)
 
 
@@ -334,145 +328,23 @@ def _is_pronoun(name: str) -> bool:
     return name in {"单位", "部门", "政府"} or name.endswith(("主要", "分管"))
 
 
-def _split_top_level(names: str) -> list[tuple[str, int]]:
-    """Split on 、，； outside parentheses: '各分局（不涉及高新、经开）' stays one piece."""
-    return _split_outside_brackets(names, _NAME_SPLIT)
-
-
-def _split_outside_brackets(text: str, separator: re.Pattern[str]) -> list[tuple[str, int]]:
-    pieces, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char in "（(〔【":
-            depth += 1
-        elif char in "）)〕】":
-            depth = max(0, depth - 1)
-        elif depth == 0 and separator.match(char):
-            pieces.append((text[start:index], start))
-            start = index + 1
-    pieces.append((text[start:], start))
-    return pieces
-
-
 def _names_with_spans(names: str, start: int, role: Role) -> list[RawAssignment]:
     """Split a list of names (、 ， 和) into assignments, giving shared suffixes to the bare names.
 
     A role in parentheses after a name overrides ``role``: 市交通运输局（牵头）.
     """
-    return _placed(_names_at(names, 0, role), start)
+    return _placed(names_at(names, 0, role), start)
 
 
-class _Name(NamedTuple):
-    """An assignment before it is placed in a document: ``start`` is relative to the text it was read from."""
-
-    name: str
-    written: str
-    start: int
-    role: Role
-
-
-def _placed(names: tuple[_Name, ...], offset: int) -> list[RawAssignment]:
+def _placed(names: tuple[Name, ...], offset: int) -> list[RawAssignment]:
     return [RawAssignment(name, role, Span(start=offset + start, end=offset + start + len(written), text=written))
             for name, written, start, role in names]
-
-
-@lru_cache(maxsize=4096)
-def _names_at(names: str, start: int, role: Role) -> tuple[_Name, ...]:
-    pieces: list[tuple[str, int, Role]] = []
-    for piece, piece_offset in _joined_collectives(_split_top_level(names)):
-        for part, part_offset in _split_on_and(piece):
-            cleaned, lead, qualifier = _clean_name(part)
-            if cleaned:
-                pieces.append((cleaned, start + piece_offset + part_offset + lead,
-                               _QUALIFIER_ROLES.get(qualifier or "", role)))
-    return tuple(_Name(*found) for found in _distribute_suffix(pieces))
-
-
-_BARE_COLLECTIVE = re.compile(r"^[\s　]*各[县市区镇乡旗]{1,3}$")
-_PLACE_LED = re.compile(r"^[县市区镇乡旗]")
-
-
-def _joined_collectives(pieces: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """'各县', '区人民政府（管委会）' → '各县、区人民政府（管委会）': one collective, as written."""
-    joined: list[tuple[str, int]] = []
-    for piece, offset in pieces:
-        if joined and _BARE_COLLECTIVE.match(joined[-1][0]) and _PLACE_LED.match(piece) and ORG_SUFFIX.search(
-                _QUALIFIER.sub("", piece)):
-            previous, start = joined.pop()
-            joined.append((previous + "、" + piece, start))
-        else:
-            joined.append((piece, offset))
-    return joined
-
-
-def _split_on_and(piece: str) -> list[tuple[str, int]]:
-    """'各县市区人民政府和市直相关部门' → two; '工业和信息化厅' stays whole."""
-    for joiner in ("和", "及", "与"):
-        index = piece.find(joiner)
-        while index > 0:
-            left, right = piece[:index], piece[index + 1:]
-            if ORG_SUFFIX.search(left) and _is_agency(right):
-                return [(left, 0), *[(p, o + index + 1) for p, o in _split_on_and(right)]]
-            index = piece.find(joiner, index + 1)
-    return [(piece, 0)]
-
-
-def _clean_name(raw: str) -> tuple[str, int, str | None]:
-    """Strip spaces, a leading 由, trailing 等/等相关部门 and a qualifier in parentheses (returned)."""
-    lead = len(raw) - len(raw.lstrip(" \u3000\t"))
-    name = raw.strip(" \u3000\t")
-    if name.startswith("由"):
-        name, lead = name[1:], lead + 1
-    qualifier, previous = None, None
-    while previous != name:
-        previous = name
-        found = _QUALIFIER.search(name)
-        inner = (found.group("inner") or found.group("inner2") or "").strip() if found else ""
-        if found and not ORG_SUFFIX.search(inner):  # 各县、区人民政府（管委会）: an alternative body stays
-            qualifier = qualifier or inner
-            name = name[: found.start()].strip()
-        name = _TRAILING_ETC.sub("", name).strip()
-    return name, lead, qualifier
-
-
-def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, str, int, Role]]:
-    """'秦都、高新、兴平分局' → 秦都分局, 高新分局, 兴平分局; '东、西城区政府' → 东城区政府, 西城区政府.
-
-    Returns (name, as-written part, start, role).
-    """
-    if not pieces:
-        return []
-    last = pieces[-1][0]
-    suffix = _SHARED_SUFFIX.search(last)
-    place_length = suffix.start() if suffix else len(last)
-    result = []
-    for name, start, role in pieces[:-1]:
-        bare = not ORG_SUFFIX.search(name) and not _LOCAL_GOVERNMENT.match(name) and len(name) < len(last)
-        if bare and suffix and name.endswith(_PLACE_UNITS):  # 邳州市、铜山区人民政府
-            full = name + _PLACE_UNIT_PREFIX.sub("", suffix.group(0))
-        elif bare and suffix and len(name) >= place_length:
-            full = name + suffix.group(0)
-        elif bare:
-            full = name + last[len(name):]
-        else:
-            full = name
-        result.append((full, name, start, role))
-    result.append((last, last, pieces[-1][1], pieces[-1][2]))
-    return result
-
-
-def _is_agency(name: str) -> bool:
-    """A body's name: an organisation's head noun, or a group of local governments (各县区, 16市), also
-    with an alternative in parentheses (各镇（街道）, 各县、区人民政府（管委会）)."""
-    if not 2 <= len(name) <= 40:
-        return False
-    bare = _QUALIFIER.sub("", name).replace("、", "")
-    return bool(ORG_SUFFIX.search(bare) or _LOCAL_GOVERNMENT.match(bare))
 
 
 def _leader_names(value: str, start: int, known: frozenset[str]) -> list[tuple[str, Span]]:
     """People after 责任领导：, splitting run-together names (薛扬马芳林) by names seen elsewhere."""
     leaders, position = [], 0
-    for piece in _NAME_SPLIT.split(value):
+    for piece in NAME_SPLIT.split(value):
         piece_start = start + position
         position += len(piece) + 1
         for name, name_offset in _split_known(piece.strip(), known):
