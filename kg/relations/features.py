@@ -185,8 +185,8 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
     for row in store.query(f"""
         SELECT ?m ?plan ?path ?title ?text ?span ?start ?end WHERE {{
           {values}
-          ?m airkg:partOfPlan ?plan ; airkg:path ?path ; dcterms:title ?title ; airkg:text ?text .
-          OPTIONAL {{ ?m airkg:source ?span . ?span oa:start ?start ; oa:end ?end }}
+          ?m airkg:partOfPlan ?plan ; airkg:path ?path ; dcterms:title ?title ; airkg:text ?text ;
+             airkg:source ?span . ?span oa:start ?start ; oa:end ?end .
         }}""").rows:
         iri = str(row["m"])
         measures[iri] = MeasureInfo(iri, plan_id_of(row["plan"]), str(row["path"]), str(row["title"]),

@@ -11,8 +11,10 @@ resolving). A removed plan's relations graph goes with it, and no link to it is 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
@@ -42,15 +44,36 @@ def _year(value: int) -> Literal:
     return Literal(str(value), datatype=XSD.gYear)
 
 
+def _term(term: object) -> str:
+    """A term in N-Triples syntax (the IRIs here are airkg's own, made from checked plan ids and paths)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    assert isinstance(term, Literal)
+    lexical = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{lexical}"@{term.language}'
+    if term.datatype and term.datatype != XSD.string:
+        return f'"{lexical}"^^<{term.datatype}>'
+    return f'"{lexical}"'
+
+
 class _Builder:
     def __init__(self, plan: PlanInfo) -> None:
         self.plan = plan
-        self.graph = bind_prefixes(Graph(identifier=relations_graph_iri(plan.id)))
+        self.graph_iri = relations_graph_iri(plan.id)
+        self.suffix = f" <{self.graph_iri}> .\n"
+        self.lines: list[str] = []
         self.node = URIRef(plan.iri)
         self.base = f"{RES}plan/{plan.id}"
 
     def add(self, s: URIRef, p: URIRef, o: object) -> None:
-        self.graph.add((s, p, o))  # type: ignore[arg-type]
+        self.lines.append(f"{_term(s)} {_term(p)} {_term(o)}{self.suffix}")
+
+    @property
+    def graph(self) -> Graph:
+        graph = bind_prefixes(Graph(identifier=self.graph_iri))
+        graph.parse(data="".join(line.rsplit(" <", 1)[0] + " .\n" for line in self.lines), format="nt")
+        return graph
 
     def span(self, start: int, end: int, text: str) -> URIRef:
         node = URIRef(f"{self.base}/span/{start}-{end}")
@@ -65,7 +88,13 @@ class _Builder:
 def build_relations_graph(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
                           measures: Mapping[str, Sequence[MeasureInfo]], prepared: PreparedCache,
                           index: PlanIndex) -> Graph:
-    """``plan``'s relations graph (see the module's text)."""
+    """``plan``'s relations graph (see the module's text), as an rdflib Graph."""
+    return _build(plan, plans, text, measures, prepared, index).graph
+
+
+def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
+           measures: Mapping[str, Sequence[MeasureInfo]], prepared: PreparedCache, index: PlanIndex) -> _Builder:
+    """``plan``'s relations as N-Quads lines (in :attr:`_Builder.lines`)."""
     b = _Builder(plan)
     own = measures.get(plan.id, ())
     period = period_of(plan, text, own)
@@ -138,7 +167,7 @@ def build_relations_graph(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: s
                 _evidence(b, node, item.evidence)
         for older, similarity in superseded_plans(plan, others):
             b.add(b.node, AIRKG.supersedes, URIRef(older.iri))
-    return b.graph
+    return b
 
 
 def _evidence(b: _Builder, node: URIRef, evidence) -> None:
@@ -201,9 +230,12 @@ def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 20
         measures = read_measures(store, sorted(needed))
         texts = read_texts(store, chunk)
         prepared = PreparedCache(measures)
-        graphs = {str(relations_graph_iri(i)): build_relations_graph(plans[i], plans, texts.get(i), measures,
-                                                                    prepared, index) for i in chunk}
-        store.replace_graphs(graphs)
+        with tempfile.TemporaryDirectory(prefix="airkg-relations-") as folder:
+            path = Path(folder) / "relations.nq"
+            with path.open("w", encoding="utf-8") as out:
+                for plan_id in chunk:
+                    out.writelines(_build(plans[plan_id], plans, texts.get(plan_id), measures, prepared, index).lines)
+            store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in chunk])
         done += len(chunk)
     return done
 

@@ -29,10 +29,31 @@ def ancestor_regions(region: str | None) -> list[str]:
 
 
 def higher_plans(plan: PlanInfo, plans: Iterable[PlanInfo]) -> list[PlanInfo]:
-    """The plans ``plan``'s measures are compared with: of its region's ancestors, issued no later than it."""
+    """The plans ``plan``'s measures are compared with: for each of its region's ancestors, the plans issued no
+    later than it that were in force when it was written (their period, else their year, covers its first year),
+    or, when none was, the latest one issued before it. So a plan meets a handful of plans above it, whatever the
+    number of years the store holds."""
     above = set(ancestor_regions(plan.region))
-    return sorted((other for other in plans if other.id != plan.id and other.region in above
-                   and other.issued_no_later_than(plan)), key=lambda p: p.id)
+    by_region: dict[str, list[PlanInfo]] = {}
+    for other in plans:
+        if other.id != plan.id and other.region in above and other.issued_no_later_than(plan):
+            by_region.setdefault(other.region, []).append(other)  # type: ignore[arg-type]
+    year = plan.start_year
+    chosen = []
+    for candidates in by_region.values():
+        covering = [p for p in candidates if year is not None and p.start_year is not None
+                    and p.start_year <= year <= (p.period_end or p.year or p.start_year)]
+        if covering:
+            chosen += covering
+        else:
+            chosen.append(max(candidates, key=lambda p: (p.issued or _first_day(p), p.id)))
+    return sorted(chosen, key=lambda p: p.id)
+
+
+def _first_day(plan: PlanInfo):
+    import datetime as dt
+
+    return dt.date(plan.start_year or 1, 1, 1)
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,12 @@ class PairScorer:
         total = sum(w for w, _ in present)
         return sum(w * s for w, s in present) / total if total else 0.0
 
-    def score(self, a: Prepared, b: Prepared) -> dict[str, float]:
+    def score(self, a: Prepared, b: Prepared, method: str | None = None) -> dict[str, float]:
+        """The scores of ``method`` (all three when None; hybrid needs the other two)."""
+        if method == "tfidf":
+            return {"tfidf": self.tfidf(a, b)}
+        if method == "codes":
+            return {"codes": self.codes(a, b)}
         tfidf, codes = self.tfidf(a, b), self.codes(a, b)
         return {"tfidf": tfidf, "codes": codes, "hybrid": (tfidf + codes) / 2}
 
@@ -220,7 +225,7 @@ def best_matches(scorer: PairScorer, pairs: Sequence[tuple[Prepared, Prepared]],
     ``relative`` times the best one's score, best ``top_k`` first."""
     by_lower: dict[int, list[Match]] = {}
     for a, b in pairs:
-        scores = scorer.score(a, b)
+        scores = scorer.score(a, b, method)
         if scores[method] >= threshold:
             by_lower.setdefault(id(a), []).append(Match(a, b, scores[method], scores, Evidence((), (), ())))
     out = []
