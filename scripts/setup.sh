@@ -10,8 +10,14 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# Installed again only when pyproject.toml changed (its hash in .venv/.airkg-installed, shared with serve.sh).
+stamp=.venv/.airkg-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null || true)" != "test $want" ] || [ ! -x .venv/bin/airkg ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  echo "test $want" > "$stamp"
+fi
 
 if [ "${1:-}" = "--system" ]; then
   need=()

@@ -105,6 +105,17 @@ def graph_data(store: StoreDep, raw: FilterDep) -> JSONResponse:
     return JSONResponse(body)
 
 
+@router.get("/graph/file", summary="The graph as one HTML file that opens from disk")
+def graph_file(request: Request, store: StoreDep, raw: FilterDep) -> HTMLResponse:
+    """What ``airkg viz --out`` writes, for the same parameters as ``/graph``: vis-network, script and styles
+    inline, so that ``curl -o graph.html …/graph/file?…`` saves a page that draws offline; its links point
+    back at this server."""
+    from viz.standalone import standalone_html
+
+    html, _ = standalone_html(store, GraphFilter.parse(**raw), link_base=str(request.base_url).rstrip("/"))
+    return HTMLResponse(html, headers={"Content-Disposition": 'attachment; filename="graph.html"'})
+
+
 @router.get("/graph/static/{name}", include_in_schema=False)
 def graph_static(name: str) -> FileResponse:
     """vis-network and the page's own script and style (the page loads nothing from elsewhere)."""
