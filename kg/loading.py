@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -47,7 +48,14 @@ from kg.rdf_building import (
     regions_nquads,
 )
 from kg.regions import gazetteer
-from kg.extract.reading import SUPPORTED_SUFFIXES, SourceDocument, document_from_bytes, read_document
+from kg.extract.reading import (
+    READ_SECONDS,
+    SUPPORTED_SUFFIXES,
+    DocumentTooLarge,
+    SourceDocument,
+    document_from_bytes,
+    read_document,
+)
 from kg.store import Store
 
 #: What a plan id given by the user (``--id``) may look like: it becomes part of IRIs.
@@ -245,12 +253,22 @@ def graphs_to_load(plans: Sequence[ExtractedPlan], with_vocabularies: bool = Tru
     return graphs
 
 
+#: Writes through this module are one at a time (in a process): what was in the store before a write (which
+#: plans it replaces) is read under the same lock, so that of racing uploads of one id exactly one is "added".
+_WRITES = threading.Lock()
+
+
 def _load_spool(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]], bulk: bool) -> IngestReport:
     """Replace the spooled plans' graphs (and the vocabulary and region graphs) at once; say what changed.
 
     A plan whose id is already in the store is replaced whole: its old graph is dropped in the same
     replacement, so no triple of the old version stays.
     """
+    with _WRITES:
+        return _load_spool_now(store, spool, skipped, bulk)
+
+
+def _load_spool_now(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]], bulk: bool) -> IngestReport:
     existing = set(store.graph_iris())
     same_text = _same_text(store, spool.plans)
     relations_before = _relations_affected(store, [p.plan_id for p in spool.plans])
@@ -308,17 +326,108 @@ def ingest_files(store: Store, paths: Sequence[Path], overrides: PlanOverrides =
         return _load_spool(store, spool, found.skipped, bulk)
 
 
-def ingest_bytes(store: Store, name: str, data: bytes, overrides: PlanOverrides = PlanOverrides()) -> IngestReport:
+def ingest_bytes(store: Store, name: str, data: bytes, overrides: PlanOverrides = PlanOverrides(),
+                 isolation: Isolation | None = None) -> IngestReport:
     """Add or replace the plan in ``data``, a file called ``name`` (an upload).
+
+    Args:
+        isolation: Read and extract the file in a separate process with these limits (what the server does:
+            it never holds the inflated document); None: in this process.
 
     Raises:
         DocumentError, InputError: as :func:`ingest_files`; the store is not touched.
     """
     check_overrides(overrides, 1)
-    safe_name = Path(name.replace("\\", "/")).name or "upload"
+    safe_name = upload_name(name)
+    plan = (extract_isolated(safe_name, data, overrides, isolation) if isolation is not None
+            else plan_quads(document_from_bytes(safe_name, data), overrides))
+    return load_plans(store, [plan])
+
+
+def upload_name(name: str) -> str:
+    """An uploaded file's name without its folders (a client may send any path)."""
+    return Path(name.replace("\\", "/")).name or "upload"
+
+
+def load_plans(store: Store, plans: Sequence[PlanQuads]) -> IngestReport:
+    """Load extracted plans (with the vocabulary and region graphs) in one transaction: readers in this
+    process never see them half-loaded."""
+    _check_unique_plan_ids((p.plan_id, p.source_file) for p in plans)
     with _Spool(None) as spool:
-        spool.add(plan_quads(document_from_bytes(safe_name, data), overrides))
+        for plan in plans:
+            spool.add(plan)
         return _load_spool(store, spool, (), bulk=False)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Limits of the process an upload is read and extracted in (:func:`extract_isolated`)."""
+
+    memory_bytes: int = 1536 * 1024 * 1024
+    seconds: float = READ_SECONDS + 30
+
+
+def extract_isolated(name: str, data: bytes, overrides: PlanOverrides, isolation: Isolation) -> PlanQuads:
+    """Read and extract one file in a child process (a fresh interpreter: it inherits nothing of the
+    server's memory) whose address space is capped (RLIMIT_AS) and which is killed past
+    ``isolation.seconds``: a hostile document can exhaust neither the server's memory nor its time.
+
+    Raises:
+        DocumentError: the file cannot be read or holds no plan (the child's own message), or reading it
+            would take more memory (:class:`~kg.extract.reading.DocumentTooLarge`) or time than allowed.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    request = pickle.dumps((name, data, overrides, isolation), protocol=pickle.HIGHEST_PROTOCOL)
+    child = subprocess.Popen([sys.executable, "-c", "from kg.loading import _extract_in_child; _extract_in_child()"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        answer, _ = child.communicate(request, timeout=isolation.seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        raise DocumentError(f"{printable(name)}: reading it took more than {isolation.seconds:.0f} s; "
+                            "is it a plan?") from None
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    try:
+        result = pickle.loads(answer)
+    except Exception:  # noqa: BLE001 - the child died without a word: the kernel killed it, or it crashed
+        raise DocumentTooLarge(f"{printable(name)}: reading it needs more than the "
+                               f"{isolation.memory_bytes / 1_048_576:.0f} MB of memory an upload may use "
+                               f"(the reader stopped with status {child.returncode})") from None
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _extract_in_child() -> None:
+    """The child of :func:`extract_isolated`: its request pickled on stdin, its answer pickled on stdout."""
+    import pickle
+    import resource
+    import sys
+
+    name, data, overrides, isolation = pickle.loads(sys.stdin.buffer.read())
+    resource.setrlimit(resource.RLIMIT_AS, (isolation.memory_bytes, isolation.memory_bytes))
+    cpu = int(isolation.seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    try:
+        result: PlanQuads | DocumentError = plan_quads(document_from_bytes(name, data), overrides)
+    except DocumentError as error:
+        result = error
+    except MemoryError:
+        result = DocumentTooLarge(f"{printable(name)}: reading it needs more than the "
+                                  f"{isolation.memory_bytes / 1_048_576:.0f} MB of memory an upload may use")
+    except RecursionError:
+        result = DocumentError(f"{printable(name)}: nested too deeply to read (damaged or hostile file?)")
+    del data
+    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
 
 
 def remove_plan(store: Store, plan_id: str) -> None:
@@ -328,10 +437,11 @@ def remove_plan(store: Store, plan_id: str) -> None:
         InputError: no such plan in the store.
     """
     # Ids over 100 characters are refused at ingest (check_plan_id); one a former version let in can go.
-    affected = _relations_affected(store, [plan_id]) if _REMOVABLE_ID.fullmatch(plan_id) else set()
-    if not _REMOVABLE_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
-        raise InputError(f"no plan {printable(plan_id)!r} in the store")
-    _rebuild_relations(store, [], affected)
+    with _WRITES:
+        affected = _relations_affected(store, [plan_id]) if _REMOVABLE_ID.fullmatch(plan_id) else set()
+        if not _REMOVABLE_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
+            raise InputError(f"no plan {printable(plan_id)!r} in the store")
+        _rebuild_relations(store, [], affected)
 
 
 def _relations_affected(store: Store, plan_ids: Sequence[str]) -> set[str]:

@@ -106,7 +106,7 @@ def test_an_upload_adds_then_replaces_a_plan(store: OxigraphStore) -> None:
         "id": "baiyun", "title": "广东省广州市白云区2024年空气质量持续改善攻坚行动方案", "source_file": "baiyun.txt",
         "measures": 11, "agencies": 17, "deadlines": 13, "replaced": False}
     assert first.headers["location"] == "/api/plans/baiyun"
-    assert body["triples"] == store.triple_count() and body["graphs"] == 3
+    assert body["triples"] == store.triple_count() and body["graphs"] == len(store.graph_iris())
     triples = store.triple_count()
 
     again = upload(client)
@@ -136,12 +136,13 @@ BAD = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_a_bad_file_is_400_with_the_cli_message(store: OxigraphStore, name: str) -> None:
+def test_a_bad_file_is_422_with_the_cli_message(store: OxigraphStore, name: str) -> None:
     client = client_for(store, enabled())
     assert upload(client).status_code == 201
     before = state(store)
     response = upload(client, name, BAD[name])
-    assert response.status_code == 400, response.text
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
     with pytest.raises(DocumentError) as refused:  # what `airkg ingest` reports for this file
         extract_plan(document_from_bytes(name, BAD[name]))
     assert response.json()["detail"] == refused.value.detail
@@ -173,4 +174,71 @@ def test_the_route_is_documented_as_multipart() -> None:
     app.include_router(uploads.router)
     operation = app.openapi()["paths"]["/api/plans"]["post"]
     schema = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert schema["required"] == ["file"] and {"401", "403", "400", "413"} <= set(operation["responses"])
+    assert schema["required"] == ["file"] and {"401", "403", "400", "413", "422"} <= set(operation["responses"])
+
+
+# --------------------------------------------------------------------------- issue 13: isolation, races, limits
+
+
+def test_a_decompression_bomb_is_413_and_read_in_another_process(store: OxigraphStore) -> None:
+    from test_reading_limits import docx_with_document_xml, pdf_with_stream
+
+    client = client_for(store, enabled())
+    pdf = upload(client, "bomb.pdf", pdf_with_stream(1024 * 1024 * 1024))
+    assert pdf.status_code == 413 and pdf.headers["content-type"] == "application/problem+json"
+    assert pdf.json()["detail"] == "bomb.pdf: a stream decodes to more than the 64 MB limit for one stream"
+    docx = upload(client, "bomb.docx", docx_with_document_xml(190 * 1024 * 1024))
+    assert docx.status_code == 413 and "over the 96 MB limit" in docx.json()["detail"]
+    assert state(store) == (0, [])
+
+
+def test_an_upload_past_its_memory_limit_is_413(store: OxigraphStore) -> None:
+    from test_reading_limits import docx_with_document_xml
+
+    settings = uploads.UploadSettings(uploads_enabled=True, upload_token=TOKEN, upload_memory_mb=256)
+    response = upload(client_for(store, settings), "big.docx", docx_with_document_xml(60 * 1024 * 1024))
+    assert response.status_code == 413, response.text
+    assert "needs more than the 256 MB of memory an upload may use" in response.json()["detail"]
+    assert state(store) == (0, [])
+
+
+def test_an_upload_past_its_time_limit_is_422(store: OxigraphStore) -> None:
+    settings = uploads.UploadSettings(uploads_enabled=True, upload_token=TOKEN, upload_seconds=0.05)
+    response = upload(client_for(store, settings))
+    assert response.status_code == 422 and "took more than 0 s" in response.json()["detail"]
+    assert state(store) == (0, [])
+
+
+def test_racing_uploads_of_one_id_make_one_plan(store: OxigraphStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = client_for(store, enabled())
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: upload(client).status_code, range(8)))
+    assert statuses == [200] * 7 + [201], statuses
+    assert store.graph_iris().count("https://airkg.example.org/id/graph/plan/baiyun") == 1
+
+
+def test_a_plan_id_over_100_characters_is_refused(store: OxigraphStore) -> None:
+    client = client_for(store, enabled())
+    response = upload(client, "a" * 101 + ".txt")
+    assert response.status_code == 422 and "(101 characters), which is not usable" in response.json()["detail"]
+    response = upload(client, fields={"id": "b" * 101})
+    assert response.status_code == 400 and "(101 characters)" in response.json()["detail"]
+    assert state(store) == (0, [])
+
+
+@pytest.mark.parametrize("content_type,body", [
+    ("multipart/form-data", b"abc"),
+    ("multipart/form-data; boundary=abc", b"\x00\xff" * 100),
+    ("multipart/form-data; boundary=abc", b"--abc\r\n\r\nhello\r\n--abc--\r\n"),
+    ("multipart/form-data; boundary=abc",
+     b'--abc\r\nContent-Disposition: form-data; name="title"\r\n\r\n' + b"x" * 10000 + b"\r\n--abc--\r\n"),
+])
+def test_a_malformed_multipart_body_is_a_problem(store: OxigraphStore, content_type: str, body: bytes) -> None:
+    client = client_for(store, enabled())
+    response = client.post("/api/plans", content=body,
+                           headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"].startswith(("malformed multipart body: ", "no file"))

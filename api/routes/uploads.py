@@ -9,8 +9,15 @@ Off by default: the server is read-only unless ``AIRKG_UPLOADS_ENABLED=true`` *a
   what 403 means. It is checked before the body is read.
 * Missing or wrong token: **401** (compared in constant time), also before the body is read.
 * Body larger than ``AIRKG_UPLOAD_MAX_BYTES`` (20 MB): **413**; no ``Content-Length``: **411**.
-* A file airkg cannot read or that holds no plan: **400** with the same message ``airkg ingest`` prints.
-  Nothing is stored unless the whole plan was extracted, and then in one atomic replacement.
+* A file airkg cannot read or that holds no plan: **422** with the same message ``airkg ingest`` prints; one
+  over a size limit once unpacked or decoded (a zip bomb, a 1 GB PDF stream, too many pages or characters)
+  or that needs more memory than an upload may use: **413**. A malformed request (no file field, a bad
+  ``year``): **400**. Nothing is stored unless the whole plan was extracted, and then in one atomic
+  replacement.
+* The file is read and extracted in a child process (``kg.loading.extract_isolated``) with an address-space
+  limit (``AIRKG_UPLOAD_MEMORY_MB``, 1536) and a time limit (``AIRKG_UPLOAD_SECONDS``), killed past it: the
+  server never holds the inflated document. Writes are one at a time: of racing uploads of one id, exactly
+  one is "created" (201), the others replace it (200).
 
 The route reads the multipart body itself instead of declaring an ``UploadFile`` parameter: FastAPI parses a
 declared body before any dependency runs, so an anonymous client could make the server receive and spool
@@ -27,14 +34,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from api.deps import StoreDep
 from api.errors import UnsupportedMediaType
-from kg.errors import AirkgError, InputError, Unauthorized
+from kg.errors import AirkgError, DocumentError, InputError, Unauthorized
 from kg.extract.assembly import PlanOverrides
-from kg.loading import YEARS, IngestReport, ingest_bytes
-from kg.extract.reading import MAX_BYTES
+from kg.extract.reading import MAX_BYTES, READ_SECONDS, DocumentTooLarge
+from kg.loading import YEARS, IngestReport, Isolation, ingest_bytes
 
 router = APIRouter(prefix="/api", tags=["plans"])
 
@@ -51,6 +59,8 @@ class UploadSettings(BaseSettings):
     uploads_enabled: bool = Field(False, description="Accept POST /api/plans (the server is read-only otherwise).")
     upload_token: SecretStr | None = Field(None, description="Bearer token an upload must carry.")
     upload_max_bytes: int = Field(MAX_BYTES, gt=0, description="Largest file an upload may send.")
+    upload_memory_mb: int = Field(1536, ge=256, description="Address space of the process that reads an upload.")
+    upload_seconds: float = Field(READ_SECONDS + 30, gt=0, description="Seconds reading an upload may take.")
 
 
 def get_upload_settings(request: Request) -> UploadSettings:
@@ -71,6 +81,13 @@ class UploadsDisabled(AirkgError):
 class UploadTooLarge(AirkgError):
     status = 413
     title = "Upload too large"
+
+
+class UnprocessableDocument(AirkgError):
+    """The file arrived whole but holds nothing airkg can load (:class:`~kg.errors.DocumentError`)."""
+
+    status = 422
+    title = "Unreadable document"
 
 
 class LengthRequired(AirkgError):
@@ -136,11 +153,15 @@ _MULTIPART = {
     openapi_extra=_MULTIPART,
     responses={
         200: {"description": "A plan of this id was replaced", "model": UploadSummary},
-        400: {"description": "The file cannot be read or holds no plan (nothing stored)"},
+        400: {"description": "A malformed request: no `file` field, a field that is not text, a bad `year` or "
+                   "`id`, a malformed multipart body", "content": {"application/problem+json": {}}},
+        422: {"description": "The file cannot be read or holds no plan (nothing stored)",
+              "content": {"application/problem+json": {}}},
         401: {"description": "Missing or wrong upload token"},
         403: {"description": "Uploads are disabled on this server"},
         411: {"description": "No Content-Length"},
-        413: {"description": "The file is larger than the upload limit"},
+        413: {"description": "The file is larger than the upload limit, or unpacks or decodes to more than a "
+                   "limit (docs/ingest.md)", "content": {"application/problem+json": {}}},
         415: {"description": "The body is not multipart/form-data"},
     },
 )
@@ -148,7 +169,13 @@ async def upload_plan(request: Request, response: Response, store: StoreDep,
                       settings: UploadSettingsDep) -> UploadSummary:
     """Add or replace one plan from an uploaded file (needs the upload token)."""
     name, data, overrides = await _read_upload(request, settings.upload_max_bytes)
-    report = await run_in_threadpool(ingest_bytes, store, name, data, overrides)
+    isolation = Isolation(memory_bytes=settings.upload_memory_mb * 1024 * 1024, seconds=settings.upload_seconds)
+    try:
+        report = await run_in_threadpool(ingest_bytes, store, name, data, overrides, isolation)
+    except DocumentTooLarge as error:
+        raise UploadTooLarge(error.detail) from None
+    except DocumentError as error:
+        raise UnprocessableDocument(error.detail) from None
     if report.replaced:
         response.status_code = 200
     response.headers["Location"] = f"/api/plans/{report.plans[0].plan_id}"
@@ -168,6 +195,8 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[str, bytes, Pl
         form = await request.form(max_files=1, max_fields=10, max_part_size=4096)
     except MultiPartException as error:
         raise InputError(f"malformed multipart body: {error.message}") from None
+    except HTTPException as error:  # Starlette turns its parser's MultiPartException into one
+        raise InputError(f"malformed multipart body: {error.detail}") from None
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InputError("no file: send the plan in a multipart field named 'file'")

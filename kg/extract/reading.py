@@ -73,6 +73,13 @@ _MAGIC = (
 )
 
 
+class DocumentTooLarge(DocumentError):
+    """A document over one of the size limits (file, unpacked parts, decoded streams, pages, characters):
+    refused like any unreadable document (one line, exit 2), and with 413 by the API."""
+
+    status = 413
+
+
 class SourceDocument(BaseModel):
     """A document's text and where it came from."""
 
@@ -110,7 +117,7 @@ def document_from_bytes(name: str, data: bytes) -> SourceDocument:
     if found < MIN_CJK:
         raise DocumentError(f"{name}: no Chinese text found ({found} Chinese characters); is this a plan?")
     if len(text) > MAX_TEXT_CHARS:
-        raise DocumentError(f"{name}: {len(text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit")
+        raise DocumentTooLarge(f"{name}: {len(text):,} characters of text, over the {MAX_TEXT_CHARS:,} limit")
     return SourceDocument(
         name=name,
         text=text,
@@ -219,7 +226,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     if not path.is_file():
         raise DocumentError(f"{path}: not a file")
     if size > max_bytes:
-        raise DocumentError(
+        raise DocumentTooLarge(
             f"{path.name}: {size / 1_048_576:.1f} MB is larger than the {max_bytes / 1_048_576:.0f} MB limit"
         )
     try:
@@ -311,6 +318,8 @@ def _docx_text(name: str, data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = _Numbering.of(document)
+    except MemoryError:
+        raise
     except Exception as error:  # python-docx, lxml, zlib and zipfile raise many types on a damaged package
         detail = str(error).splitlines()[0][:120] if str(error) else ""
         raise DocumentError(f"{name}: damaged or not a Word .docx file ({type(error).__name__}: {detail})") from None
@@ -327,14 +336,14 @@ def _check_zip(name: str, data: bytes, expected: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
-                raise DocumentError(f"{name}: {len(members)} parts in the archive, over the {MAX_ZIP_MEMBERS} limit")
+                raise DocumentTooLarge(f"{name}: {len(members)} parts in the archive, over the {MAX_ZIP_MEMBERS} limit")
             declared = sum(info.file_size for info in members)
             largest = max(members, key=lambda info: info.file_size, default=None)
             if declared > MAX_UNPACKED_BYTES:
-                raise DocumentError(f"{name}: declares {declared / 1_048_576:.0f} MB unpacked, over the "
+                raise DocumentTooLarge(f"{name}: declares {declared / 1_048_576:.0f} MB unpacked, over the "
                                     f"{MAX_UNPACKED_BYTES / 1_048_576:.0f} MB limit")
             if largest is not None and largest.file_size > MAX_PART_BYTES:
-                raise DocumentError(f"{name}: its part {largest.filename} declares {largest.file_size / 1_048_576:.0f} MB "
+                raise DocumentTooLarge(f"{name}: its part {largest.filename} declares {largest.file_size / 1_048_576:.0f} MB "
                                     f"unpacked, over the {MAX_PART_BYTES / 1_048_576:.0f} MB limit for one part")
             total = 0
             for info in members:
@@ -344,7 +353,7 @@ def _check_zip(name: str, data: bytes, expected: str) -> None:
                         part += len(chunk)
                         total += len(chunk)
                         if part > MAX_PART_BYTES or total > MAX_UNPACKED_BYTES:
-                            raise DocumentError(
+                            raise DocumentTooLarge(
                                 f"{name}: unpacks to more than the "
                                 + (f"{MAX_PART_BYTES / 1_048_576:.0f} MB limit for one part ({info.filename})"
                                    if part > MAX_PART_BYTES else f"{MAX_UNPACKED_BYTES / 1_048_576:.0f} MB limit"))
@@ -546,26 +555,28 @@ def _pdf_text(name: str, data: bytes) -> str:
             pages, characters = [], 0
             for page in extract_pages(io.BytesIO(data), laparams=LAParams(all_texts=True), maxpages=MAX_PDF_PAGES + 1):
                 if budget.over:  # a decoder refused a stream that pdfminer then passed over
-                    raise DocumentError(f"{name}: {budget.over}")
+                    raise DocumentTooLarge(f"{name}: {budget.over}")
                 if len(pages) == MAX_PDF_PAGES:
-                    raise DocumentError(f"{name}: more than {MAX_PDF_PAGES} pages; airkg reads plans of at most "
+                    raise DocumentTooLarge(f"{name}: more than {MAX_PDF_PAGES} pages; airkg reads plans of at most "
                                         f"{MAX_PDF_PAGES}")
                 pages.append(_page_rows(page))
                 characters += sum(len(row.text) for row in pages[-1])
                 if characters > MAX_TEXT_CHARS:
-                    raise DocumentError(f"{name}: more than {MAX_TEXT_CHARS:,} characters of text in "
+                    raise DocumentTooLarge(f"{name}: more than {MAX_TEXT_CHARS:,} characters of text in "
                                         f"{len(pages)} pages, over the limit")
                 if time.monotonic() - started > READ_SECONDS:
                     raise DocumentError(f"{name}: reading it took more than {READ_SECONDS:.0f} s "
                                         f"({len(pages)} pages read); is it a plan?")
             if budget.over:
-                raise DocumentError(f"{name}: {budget.over}")
+                raise DocumentTooLarge(f"{name}: {budget.over}")
     except DocumentError:
         raise
     except PDFTextExtractionNotAllowed:
         raise DocumentError(f"{name}: the PDF forbids text extraction") from None
     except PDFEncryptionError as error:
         raise DocumentError(f"{name}: encrypted PDF ({error}); decrypt it first") from None
+    except MemoryError:
+        raise
     except Exception as error:  # pdfminer raises many types (PSEOF, KeyError, struct.error …) on a damaged file
         raise DocumentError(f"{name}: damaged PDF ({type(error).__name__}: {str(error)[:120]})") from None
     text = _reflow(pages)
