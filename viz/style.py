@@ -58,6 +58,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {style.relation: style for style in (
     EdgeStyle("in_region", "in region", "#56b4e9", width=1.8),
     EdgeStyle("mentions_region", "mentions region", "#56b4e9", dashes=True),
     EdgeStyle("within", "within", "#9ecae1"),
+    EdgeStyle("carries_out", "carries out (lineage, scored)", "#7b3294", width=1.8, dashes=True),
     EdgeStyle("count_pollutant", "measures targeting the pollutant (count)", "#8e0152", width=2),
     EdgeStyle("count_sector", "measures in the sector (count)", "#b89b00", width=2),
     EdgeStyle("count_agency", "measures giving the agency a role (count)", "#009e73", width=2),
@@ -68,7 +69,7 @@ EDGE_LABELS: dict[str, str] = {
     "lead": "lead", "responsible": "responsible", "support": "support", "implementing": "implementing",
     "stated_pollutant": "targets", "inferred_pollutant": "targets?", "stated_sector": "in sector",
     "inferred_sector": "in sector?", "due_by": "due by", "part_of_plan": "part of", "in_region": "in region",
-    "mentions_region": "mentions", "within": "within",
+    "mentions_region": "mentions", "within": "within", "carries_out": "carries out",
 }
 
 ROLES: tuple[str, ...] = ("lead", "responsible", "support", "implementing")

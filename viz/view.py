@@ -135,7 +135,32 @@ def detail(store: Store, measure_iris: list[str], extra: Iterable[str] = ()) -> 
                          plans=[iri for iri in extra if kind_of(iri) == "plan"])
     for iri in extra:
         add_entity(graph, iri, entities, kind_of(iri))
+    _lineage_edges(store, graph, measure_iris)
     return graph
+
+
+def _lineage_edges(store: Store, graph: nx.MultiDiGraph, measure_iris: list[str]) -> None:
+    """Lineage (kg/relations) between measures both drawn: a dashed edge from the measure that carries out
+    to the one carried out, its tip the score and the words they share."""
+    from viz.links import compact_id
+
+    drawn = set(measure_iris)
+    if len(drawn) < 2:
+        return
+    shared: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    for chunk in chunks(sorted(drawn)):
+        for row in store.query("SELECT ?m ?h ?score ?t WHERE { " + values("m", chunk) + """
+              ?m airkg:hasLineage ?l . ?l airkg:higherMeasure ?h ; airkg:score ?score .
+              OPTIONAL { ?l airkg:sharedText ?t } }""").rows:
+            key = (str(row["m"]), str(row["h"]))
+            if key[1] in drawn:
+                score, words = shared.setdefault(key, (float(str(row["score"])), []))
+                if row["t"] is not None:
+                    words.append(str(row["t"]))
+    for (lower, higher), (score, words) in sorted(shared.items()):
+        words = sorted(set(words), key=len, reverse=True)[:4]
+        graph.add_edge(compact_id(lower), compact_id(higher), key="carries_out", relation="carries_out",
+                       tip=f"carries out (score {score:.2f}): {'、'.join(words)}")
 
 
 def _summarise(store: Store, view: View, scope: str) -> View:
