@@ -359,6 +359,8 @@ def viz(
     depth: Annotated[int, typer.Option(help="Steps out from --focus: 1 or 2.")] = 1,
     node: Annotated[Optional[list[str]], typer.Option("--node", help="Draw these entities (repeat).")] = None,
     max_nodes: Annotated[Optional[int], typer.Option(help="Most nodes to draw (default 300).")] = None,
+    basis: Annotated[Optional[str], typer.Option(
+        help="Which pollutants and sectors count: stated (default, as the lists), inferred or any.")] = None,
     link_base: Annotated[Optional[str], typer.Option(
         help="A running airkg server (http://127.0.0.1:8000) to link entity pages to; default no links.")] = None,
     store: StoreOption = None,
@@ -369,7 +371,7 @@ def viz(
 
     graph_filter = GraphFilter.parse(plan=plan, region=region, pollutant=pollutant, sector=sector, agency=agency,
                                      role=role, due_from=due_from, due_to=due_to, focus=focus, depth=depth,
-                                     nodes=node, limit=max_nodes)
+                                     nodes=node, limit=max_nodes, basis=basis)
     with open_store(store, read_only=True) as source:
         html, view = standalone_html(source, graph_filter, link_base)
     if any(not item.iris for item in view.resolved):
