@@ -66,3 +66,11 @@ def test_every_character_maps_to_a_character_it_was_folded_from(text: str) -> No
             assert fold(text[begin:end]) == char
         else:
             assert char == "\n"
+
+
+def test_a_page_number_between_broken_lines_goes_with_the_break() -> None:
+    width_line = "推进钢铁、焦化、水泥等重点行业超低排放改造，对照标准逐一排查企业治污设施相关单"
+    text = "\n".join([width_line] * 6 + ["第 3 页 共 6 页", "位按职责分工负责。", "完成时间为2020", "- 8 -", "年年底前。"])
+    normal = normalise(text).text
+    assert "相关单位按职责分工负责。" in normal
+    assert "2020年年底前" in normal

@@ -95,3 +95,9 @@ def test_labels_inside_parentheses_stay_one_clause() -> None:
 def test_a_subject_that_carries_out() -> None:
     assert _roles("完成整治。由省工业和信息化厅牵头，各省辖市人民政府负责落实。") == [
         ("省工业和信息化厅", "lead"), ("各省辖市人民政府", "implementing")]
+
+
+def test_a_name_broken_over_two_lines_is_one_name_spanning_both() -> None:
+    found = find_assignments("（市生态环境局、区商务\n局、济\n南铁路物流中心营业部配合）").assignments
+    assert [(a.name, a.span.text) for a in found] == [
+        ("市生态环境局", "市生态环境局"), ("区商务局", "区商务\n局"), ("济南铁路物流中心营业部", "济\n南铁路物流中心营业部")]

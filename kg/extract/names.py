@@ -60,14 +60,24 @@ class Name(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def names_at(names: str, start: int, role: Role) -> tuple[Name, ...]:
-    pieces: list[tuple[str, int, Role]] = []
+    pieces: list[tuple[str, int, Role, str]] = []
     for piece, piece_offset in _joined_collectives(split_top_level(names)):
         for part, part_offset in _split_on_and(piece):
             cleaned, lead, qualifier = _clean_name(part)
             if cleaned:
                 pieces.append((cleaned, start + piece_offset + part_offset + lead,
-                               QUALIFIER_ROLES.get(qualifier or "", role)))
+                               QUALIFIER_ROLES.get(qualifier or "", role), _as_written(part, lead, cleaned)))
     return tuple(Name(*found) for found in _distribute_suffix(pieces))
+
+
+def _as_written(raw: str, lead: int, cleaned: str) -> str:
+    """The stretch of ``raw`` from ``lead`` that holds ``cleaned``'s characters, line breaks inside included."""
+    position, matched = lead, 0
+    while position < len(raw) and matched < len(cleaned):
+        if raw[position] == cleaned[matched]:
+            matched += 1
+        position += 1
+    return raw[lead:position]
 
 
 _BARE_COLLECTIVE = re.compile(r"^[\s　]*各[县市区镇乡旗]{1,3}$")
@@ -101,8 +111,8 @@ def _split_on_and(piece: str) -> list[tuple[str, int]]:
 
 def _clean_name(raw: str) -> tuple[str, int, str | None]:
     """Strip spaces, a leading 由, trailing 等/等相关部门 and a qualifier in parentheses (returned)."""
-    lead = len(raw) - len(raw.lstrip(" \u3000\t"))
-    name = raw.strip(" \u3000\t")
+    lead = len(raw) - len(raw.lstrip(" \u3000\t\n"))
+    name = re.sub(r"[\s\u3000]+", "", raw)  # a name broken over two printed lines is one name
     if name.startswith("由"):
         name, lead = name[1:], lead + 1
     qualifier, previous = None, None
@@ -117,7 +127,7 @@ def _clean_name(raw: str) -> tuple[str, int, str | None]:
     return name, lead, qualifier
 
 
-def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, str, int, Role]]:
+def _distribute_suffix(pieces: list[tuple[str, int, Role, str]]) -> list[tuple[str, str, int, Role]]:
     """'秦都、高新、兴平分局' → 秦都分局, 高新分局, 兴平分局; '东、西城区政府' → 东城区政府, 西城区政府.
 
     Returns (name, as-written part, start, role).
@@ -128,7 +138,7 @@ def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, s
     suffix = _SHARED_SUFFIX.search(last)
     place_length = suffix.start() if suffix else len(last)
     result = []
-    for name, start, role in pieces[:-1]:
+    for name, start, role, written in pieces[:-1]:
         bare = not ORG_SUFFIX.search(name) and not _LOCAL_GOVERNMENT.match(name) and len(name) < len(last)
         if bare and suffix and name.endswith(_PLACE_UNITS):  # 邳州市、铜山区人民政府
             full = name + _PLACE_UNIT_PREFIX.sub("", suffix.group(0))
@@ -138,8 +148,8 @@ def _distribute_suffix(pieces: list[tuple[str, int, Role]]) -> list[tuple[str, s
             full = name + last[len(name):]
         else:
             full = name
-        result.append((full, name, start, role))
-    result.append((last, last, pieces[-1][1], pieces[-1][2]))
+        result.append((full, written, start, role))
+    result.append((last, pieces[-1][3], pieces[-1][1], pieces[-1][2]))
     return result
 
 

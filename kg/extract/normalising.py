@@ -176,7 +176,8 @@ def _delete_noise(folded: str) -> tuple[str, list[int], list[int]]:
 
 _SENTENCE_END = "。；;！？!?：:"
 _NEW_LINE_START = re.compile(rf"[ \u3000\t]|（?(?:此件|附件)|{_LABEL_WORDS}|序号\t|[一二三四五六七八九十]{{1,3}}、|[（(][一二三四五六七八九十\d]|第[一二三四五六七八九十\d]+[章条]|\d{{1,3}}[、．.][^\d]|[①-⑳]")
-_SPLIT_NUMBER = re.compile(r"\d[ \u3000]*\n(?=[年月日号%])")
+_UNIT_START = re.compile(r"[年月日号%]")
+_PAGE_ONLY = re.compile(rf"[ \u3000]*(?:{_PAGE_NUMBER})[ \u3000]*")
 
 
 _PAGE_LINE = re.compile(rf"^(?P<text>[^\n]{{0,40}}?)[ \u3000]*(?:{_PAGE_NUMBER})[ \u3000]*$"
@@ -198,19 +199,22 @@ def _wrapped_line_breaks(folded: str) -> list[tuple[int, int]]:
 
     Only in a text whose lines mostly share one width: there a full line that does not end a sentence runs
     on into the next one, unless that one opens a paragraph (indented more than the text's lines are), a
-    heading or a label. Blank lines between every line (a double-spaced copy) go with the break.
-    A break between a number and its unit (``2025 年 9\n月底前``) is joined in any text.
+    heading or a label. Blank lines (a double-spaced copy) and page-number lines between the two go with
+    the break. A number broken from its unit (``2025 年 9\n月底前``) is joined in any text.
     """
-    joins = [(m.end() - 1, m.end()) for m in _SPLIT_NUMBER.finditer(folded)]
-    lines = _offset_lines(folded)
-    text_lines = [(start, line) for start, line in lines if line.strip()]
+    headers = {start for start, _ in _running_headers(folded)}
+    text_lines = [(start, line) for start, line in _offset_lines(folded)
+                  if line.strip() and start not in headers and not _PAGE_ONLY.fullmatch(line)]
     width = _fixed_width([line for _, line in text_lines])
-    if width is None:
-        return joins
     indent = _common_indent([line for _, line in text_lines])
+    joins = []
     for (start, line), (next_start, following) in zip(text_lines, text_lines[1:]):
         body = line.rstrip(" \u3000")
-        if _visual_width(body) < width - 3 or body[-1] in _SENTENCE_END or "\t" in line or "\t" in following:
+        opening = len(following) - len(following.lstrip(" \u3000"))
+        if body[-1].isdigit() and _UNIT_START.match(following, opening):
+            joins.append((start + len(body), next_start + opening))
+            continue
+        if width is None or _visual_width(body) < width - 3 or body[-1] in _SENTENCE_END or "\t" in line + following:
             continue  # a table's rows are never one sentence
         content = following[len(indent):] if following.startswith(indent) else following
         if _NEW_LINE_START.match(content):
