@@ -6,8 +6,12 @@ evaluated and serialized in a worker: a process of its own (started by ``multipr
 ``forkserver``, so it shares nothing with the server's threads) that
 
 * opens the store **read-only** (:meth:`pyoxigraph.Store.read_only`; a remote endpoint is opened as
-  itself), and reopens it when the server has written to its store since (``Store.generation``,
-  sent with every job: a read-only RocksDB instance sees the store as it was when opened);
+  itself). pyoxigraph calls a read-only open beside a process writing the store undefined behaviour
+  (and it does fail: the writer compacts away files the reader's manifest lists), so a worker never
+  opens the server's live folder: it opens a *snapshot*, a RocksDB checkpoint the server makes with
+  ``Store.backup`` (hard links to the immutable files: milliseconds, no space) under its write lock, anew
+  for the first user query after each write (``Store.generation``); a worker reopens when the snapshot
+  it is sent changes, and a snapshot no worker holds any more is deleted;
 * runs under a memory limit (``RLIMIT_AS``, :attr:`PoolLimits.memory_bytes`) and at a lower CPU
   priority (``nice`` 10), so the server's own reads keep their share of the processor;
 * parses with a large stack (256 MiB) and a high recursion limit, so a query rdflib's parser would
@@ -33,13 +37,16 @@ import multiprocessing
 import os
 import queue
 import resource
+import shutil
 import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from rdflib.term import Node
@@ -57,6 +64,8 @@ WORKER_RECURSION = 60_000
 GRACE = 1.0
 #: Seconds a new worker may take to start and open the store (not counted in any query's time).
 STARTUP = 60.0
+#: Seconds a query waits for the server's write lock to take a snapshot (else it reads the last one).
+SNAPSHOT_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -106,7 +115,71 @@ def pool_for(store: Store, limits: PoolLimits, size: int = 2, waiting: int = 4,
     spec = reader_spec(store)
     if spec is None or size <= 0:
         return None
-    return QueryPool(spec, limits, size=size, waiting=waiting, quiet=quiet)
+    snapshots = None
+    if isinstance(store, OxigraphStore) and store.path is not None and not store.read_only:
+        snapshots = _Snapshots(store)
+    return QueryPool(spec, limits, size=size, waiting=waiting, quiet=quiet, snapshots=snapshots)
+
+
+class _Snapshots:
+    """Point-in-time copies of a writable embedded store for the workers to open read-only (see the
+    module docstring), in a folder beside the store's: ``.{name}.airkg-query-snapshots/{pid}-{id}``
+    (one per pool; those of processes that are gone are removed)."""
+
+    def __init__(self, store: OxigraphStore) -> None:
+        assert store.path is not None
+        self.store = store
+        base = store.path.parent / f".{store.path.name}.airkg-query-snapshots"
+        base.mkdir(parents=True, exist_ok=True)
+        for left in base.iterdir():  # left by a server that died
+            pid = left.name.split("-", 1)[0]
+            if not (pid.isdigit() and _alive(int(pid))):
+                shutil.rmtree(left, ignore_errors=True)
+        self.root = base / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.root.mkdir()
+        self._lock = threading.Lock()
+        self._current: tuple[int, str] | None = None
+
+    def current(self, in_use: set[str]) -> str:
+        """The snapshot of the store as it is now (made if the store was written since the last one);
+        snapshots neither current nor in ``in_use`` are deleted."""
+        with self._lock:
+            if self._current is not None and self._current[0] == self.store.generation:
+                return self._current[1]
+            write_lock = self.store._lock  # noqa: SLF001 - no snapshot of a write half-done
+            if not write_lock.acquire(timeout=SNAPSHOT_WAIT):
+                if self._current is not None:
+                    return self._current[1]
+                raise StoreError("the store is being written; try again shortly")
+            try:
+                generation = self.store.generation
+                target = self.root / f"{generation}-{uuid.uuid4().hex[:8]}"
+                try:
+                    self.store._db.backup(str(target))  # noqa: SLF001
+                except (OSError, RuntimeError) as exc:
+                    raise StoreError(f"could not snapshot the store for queries: {exc}") from exc
+            finally:
+                write_lock.release()
+            self._current = (generation, str(target))
+            for child in self.root.iterdir():
+                if str(child) != str(target) and str(child) not in in_use:
+                    shutil.rmtree(child, ignore_errors=True)
+            return str(target)
+
+    def close(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.root.parent.rmdir()  # when no other pool uses it
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # --------------------------------------------------------------------------- the server's side
@@ -114,13 +187,14 @@ def pool_for(store: Store, limits: PoolLimits, size: int = 2, waiting: int = 4,
 
 class _Worker:
     def __init__(self, context: Any, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool,
-                 generation: int | None) -> None:
+                 source: str | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes, quiet, generation),
+        self.process = context.Process(target=_worker_main, args=(child, spec, memory_bytes, quiet, source),
                                        name="airkg-query-worker", daemon=True)
         self.process.start()
         child.close()
         self.ready = False
+        self.source = source  # what it has open (a snapshot's folder), as far as the server knows
 
     def wait_ready(self) -> None:
         """Wait until the worker has started and opened the store (its first message), so that no query's
@@ -158,11 +232,14 @@ class QueryPool:
         size: Workers, i.e. queries running at once.
         waiting: Queries that may wait for a worker; more are refused with :class:`~kg.errors.ServerBusy`.
         quiet: Workers write nothing on stderr (the engine's own words as it aborts; for the CLI).
+        snapshots: Where workers' snapshots of a writable embedded store come from; None: workers open
+            the store's own location (an endpoint, or a store this process only reads).
     """
 
     def __init__(self, spec: tuple[Any, ...], limits: PoolLimits, *, size: int = 2, waiting: int = 4,
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, snapshots: _Snapshots | None = None) -> None:
         self.spec = spec
+        self._snapshots = snapshots
         self.quiet = quiet
         self.limits = limits
         self.size = size
@@ -175,24 +252,24 @@ class QueryPool:
         self._in_flight = 0
         self._closed = False
         self._workers: set[_Worker] = set()
-        self._generation: int | None = None  # the store's generation last seen, given to new workers
+        self._source: str | None = None if spec[0] != "oxigraph" else spec[1]  # what new workers open
         self.restarts = 0
 
     # -- running
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, *, generation: int | None = None,
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, *,
               timeout: float | None = None, max_rows: int | None = None,
               max_bytes: int | None = None) -> QueryResult:
         """Run a query in a worker; the answer as :meth:`Store.query` gives it."""
         job = self._job(sparql, bindings, None, timeout, max_rows, max_bytes)
-        return self._run(job, generation)
+        return self._run(job)
 
-    def render(self, sparql: str, accept: str | None, *, generation: int | None = None,
+    def render(self, sparql: str, accept: str | None, *,
                timeout: float | None = None, max_rows: int | None = None,
                max_bytes: int | None = None) -> tuple[bytes, str]:
         """Run a query in a worker and serialize it there for ``Accept``: (body, media type)."""
         job = self._job(sparql, None, ("http", accept), timeout, max_rows, max_bytes)
-        return self._run(job, generation)
+        return self._run(job)
 
     def _job(self, sparql: str, bindings: Mapping[str, Node] | None, render: tuple[str, str | None] | None,
              timeout: float | None, max_rows: int | None, max_bytes: int | None) -> Job:
@@ -202,7 +279,7 @@ class QueryPool:
                    limits.max_rows if max_rows is None else max_rows,
                    limits.max_bytes if max_bytes is None else max_bytes)
 
-    def _run(self, job: Job, generation: int | None) -> Any:
+    def _run(self, job: Job) -> Any:
         with self._lock:
             if self._closed:
                 raise StoreError("the query workers are shut down")
@@ -210,8 +287,8 @@ class QueryPool:
                 raise ServerBusy(f"{self.size} queries are running and {self.waiting} waiting, the most this "
                                  "server takes; try again shortly")
             self._in_flight += 1
-        self._generation = generation
         try:
+            source = self._current_source()
             started = time.monotonic()
             worker = self._take(job.timeout)
             waited = time.monotonic() - started
@@ -221,10 +298,19 @@ class QueryPool:
                 self._replace(worker)
                 raise
             remaining = None if job.timeout is None else max(0.1, job.timeout - waited)
-            return self._ask(worker, job, generation, remaining)
+            return self._ask(worker, job, source, remaining)
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _current_source(self) -> str | None:
+        """What a worker must have open for this query: the current snapshot, or the store's location."""
+        if self._snapshots is None:
+            return self._source
+        with self._lock:
+            in_use = {worker.source for worker in self._workers if worker.source}
+        self._source = self._snapshots.current(in_use)
+        return self._source
 
     def _take(self, timeout: float | None) -> _Worker:
         """An idle worker, starting one if fewer than ``size`` exist; waits at most ``timeout`` seconds."""
@@ -251,16 +337,17 @@ class QueryPool:
             raise ServerBusy(f"no query worker became free within {timeout:g} s; try again shortly") from None
 
     def _new_worker(self) -> _Worker:
-        worker = _Worker(self._context, self.spec, self.limits.memory_bytes, self.quiet, self._generation)
+        worker = _Worker(self._context, self.spec, self.limits.memory_bytes, self.quiet, self._source)
         with self._lock:
             self._workers.add(worker)
         return worker
 
-    def _ask(self, worker: _Worker, job: Job, generation: int | None, timeout: float | None) -> Any:
+    def _ask(self, worker: _Worker, job: Job, source: str | None, timeout: float | None) -> Any:
         keep = False
         try:
             try:
-                worker.conn.send((generation, job))
+                worker.conn.send((source, job))
+                worker.source = source
                 wait = None if timeout is None else timeout + GRACE
                 if not worker.conn.poll(wait):
                     raise QueryTimeout(f"query ran past {job.timeout:g} s; it was stopped")
@@ -279,20 +366,30 @@ class QueryPool:
                 self._replace(worker)
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (hung, dead or spent) and start another in its place."""
-        worker.kill()
+        """Kill a worker (hung, dead or spent) and start another in its place, in the background (the
+        request that lost its worker answers at once)."""
+        with contextlib.suppress(Exception):
+            worker.process.kill()
         with self._lock:
             self._workers.discard(worker)
-            closed = self._closed
             self.restarts += 1
-        if closed:
+        threading.Thread(target=self._restart, args=(worker,), name="airkg-query-restart", daemon=True).start()
+
+    def _restart(self, dead: _Worker) -> None:
+        dead.kill()  # reaps it
+        if self._closed:
             return
         try:
-            self._idle.put(self._new_worker())
+            fresh = self._new_worker()
         except Exception:  # noqa: BLE001 - the next query starts one
             log.exception("starting a query worker failed")
             with self._lock:
                 self._started -= 1
+            return
+        if self._closed:  # closed while it started
+            fresh.kill()
+            return
+        self._idle.put(fresh)
 
     def close(self) -> None:
         with self._lock:
@@ -301,6 +398,8 @@ class QueryPool:
             self._workers.clear()
         for worker in workers:
             worker.kill()
+        if self._snapshots is not None:
+            self._snapshots.close()
 
     def __enter__(self) -> QueryPool:
         return self
@@ -332,23 +431,23 @@ class PooledStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None, timeout: float | None = None,
               max_rows: int | None = None, *, max_bytes: int | None = None) -> QueryResult:
-        return self._pool.query(sparql, bindings, generation=self._store.generation, timeout=timeout,
-                                max_rows=max_rows, max_bytes=max_bytes)
+        return self._pool.query(sparql, bindings, timeout=timeout, max_rows=max_rows, max_bytes=max_bytes)
 
 
 # --------------------------------------------------------------------------- the worker's side
 
 
-def _open(spec: tuple[Any, ...]) -> Store:
+def _open(spec: tuple[Any, ...], source: str | None) -> Store:
     if spec[0] == "oxigraph":
-        return OxigraphStore(spec[1], graph_prefix=spec[2], read_only=True)
+        return OxigraphStore(source or spec[1], graph_prefix=spec[2], read_only=True)
     _, url, update_url, gsp_url, auth, graph_prefix = spec
     return SparqlEndpointStore(url, update_url=update_url, gsp_url=gsp_url, auth=auth, graph_prefix=graph_prefix)
 
 
 def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | None, quiet: bool = False,
-                 generation: int | None = None) -> None:
-    """A worker: open the store (as of ``generation``), say so, then answer jobs until the pipe closes."""
+                 source: str | None = None) -> None:
+    """A worker: open the store (``source``: a snapshot's folder), say so, then answer jobs until the pipe
+    closes, reopening the store when a job names another source."""
     if quiet:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
@@ -360,15 +459,15 @@ def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | No
     sys.setrecursionlimit(WORKER_RECURSION)
     threading.stack_size(WORKER_STACK)
     store: Store | None = None
-    opened: int | None = None
+    opened: str | None = None
     try:
-        store, opened = _open(spec), generation
+        store, opened = _open(spec, source), source
     except Exception:  # noqa: BLE001 - reported to the first job, which opens it again
         store = None
     conn.send(("ready", None))
     while True:
         try:
-            generation, job = conn.recv()
+            wanted, job = conn.recv()
         except (EOFError, OSError):
             return
         box: dict[str, Any] = {}
@@ -376,20 +475,18 @@ def _worker_main(conn: Connection, spec: tuple[Any, ...], memory_bytes: int | No
         def work() -> None:
             nonlocal store, opened
             try:
-                if store is None or generation != opened:
+                if store is None or wanted != opened:
                     try:
-                        fresh = _open(spec)
-                    except StoreError:
+                        fresh = _open(spec, wanted)
+                    except (StoreError, OSError, RuntimeError) as exc:
                         if store is None:
-                            raise
-                        # e.g. the server is bulk-loading (its journal is there) or swapping files: the
-                        # snapshot in hand stays consistent; the store is opened anew at the next query
-                        log.warning("reopening the store failed; this query reads the snapshot of generation %s",
-                                    opened)
+                            raise StoreError(f"the store could not be opened for reading: {exc}") from None
+                        # the snapshot in hand stays consistent; the new one is tried again at the next query
+                        log.warning("opening %s failed (%s); this query reads %s", wanted, exc, opened)
                     else:
                         if store is not None:
                             store.close()
-                        store, opened = fresh, generation
+                        store, opened = fresh, wanted
                 box["reply"] = (True, _answer(store, job), False)
             except MemoryError:
                 box["reply"] = (False, QueryStopped("the query needed more memory than a query may use; it was "

@@ -59,7 +59,7 @@ def answer(query: str | None, request: Request, store, settings) -> Response:
     accept = request.headers.get("accept")
     pool = getattr(request.app.state, "query_pool", None)
     if pool is not None:
-        body, media_type = pool.render(query, accept, generation=store.generation)
+        body, media_type = pool.render(query, accept)
     else:  # an in-memory store: no other process can open it
         result = store.query(query, timeout=settings.query_timeout, max_rows=settings.max_rows,
                              max_bytes=settings.max_response_bytes)

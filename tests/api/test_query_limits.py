@@ -130,7 +130,7 @@ def _graph(n: int) -> Graph:
 
 
 def test_workers_see_what_the_server_writes(private_store: OxigraphStore) -> None:
-    """A read-only worker's store is a snapshot: it is reopened when Store.generation moves."""
+    """A worker reads a snapshot of the store; after each write (Store.generation) it is sent a new one."""
     graph = "https://airkg.example.org/id/graph/test/a"
     private_store.replace_graphs({graph: _graph(3)})
     pool = pool_for(private_store, PoolLimits(timeout=30))
@@ -143,6 +143,11 @@ def test_workers_see_what_the_server_writes(private_store: OxigraphStore) -> Non
         assert int(pooled.query(count).rows[0]["n"]) == 5
         private_store.remove_graph(graph)
         assert int(pooled.query(count).rows[0]["n"]) == 0
+        # the workers read snapshots (checkpoints) beside the store, never the live folder; old ones go
+        snapshots = private_store.path.parent / f".{private_store.path.name}.airkg-query-snapshots"
+        held = [folder for pool_folder in snapshots.iterdir() for folder in pool_folder.iterdir()]
+        assert 1 <= len(held) <= pool.size + 1
+    assert not snapshots.exists()
 
 
 def test_a_killed_worker_is_replaced_and_its_query_answers_503(private_store: OxigraphStore) -> None:
