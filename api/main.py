@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.bootstrap import build_if_empty
 from api.errors import install_error_handlers
+from api.security import install as install_security, script_hashes_csp
 from api.page_helpers import install as install_page_helpers
 from api.routes import (
     agencies,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.templates.env.auto_reload = False
     install_page_helpers(app)  # filters and globals of the pages (api/page_helpers.py)
     install_error_handlers(app)
+    install_security(app)  # security headers, relative redirects, OPTIONS, problem+json 404/405, 400 in the schema
     for module in (plans, measures, agencies, pollutants, sectors, regions, deadlines, queries):
         app.include_router(module.router)
     app.include_router(sparql.router)
@@ -100,13 +102,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> HTMLResponse:
         """Swagger UI from /static/vendor (FastAPI's default page loads it from a CDN)."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json", title="airkg API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
             swagger_ui_parameters={"validatorUrl": None},
         )
+        page.headers["Content-Security-Policy"] = script_hashes_csp(page.body.decode("utf-8"))  # its inline script
+        return page
 
     # --- uploads: POST /api/plans (the ingest work, api/routes/uploads.py; off unless configured) -----
     try:
