@@ -4,6 +4,7 @@ and the SPARQL editor. Server-rendered Jinja2 (autoescaped); nothing is fetched 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -106,11 +107,25 @@ def measures_page(request: Request, store: StoreDep, templates: TemplatesDep) ->
         measures, total = find_measures(store, wanted)
         found_facets = facets(store, wanted)
     params = filter_params(wanted) if error is None else {}
+    suggestions = _suggestions(request, error)
     return templates.TemplateResponse(request, "measures.html", {
         "measures": measures, "total": total, "wanted": wanted, "typed": typed, "shown": shown, "error": error,
         "choices": filter_choices(store), "facets": found_facets, "params": params,
         "terms": search_terms(wanted.q) if wanted.q else [], "query": _query_without(request, "offset"),
-        "headline": _headline_query(wanted)}, status_code=error.status if error else 200)
+        "headline": _headline_query(wanted), "suggestions": suggestions}, status_code=error.status if error else 200)
+
+
+def _suggestions(request: Request, error: InputError | None) -> list[tuple[str, str]]:
+    """The names a ``did you mean …?`` offers, each as the same page with that value in the field."""
+    if error is None:
+        return []
+    field, _, rest = error.detail.partition(": ")
+    found = re.search(r"did you mean (.+?)\?", rest)
+    if field not in _FILTER_FIELDS or not found:
+        return []
+    names = [name.strip() for name in found.group(1).split(" or ") if name.strip()]
+    keep = [(k, v) for k, v in request.query_params.multi_items() if k != field and k != "offset"]
+    return [(name, f"{request.url.path}?{urlencode(keep + [(field, name)])}") for name in names[:5]]
 
 
 def _headline_query(wanted: MeasureFilter) -> str | None:

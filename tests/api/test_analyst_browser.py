@@ -162,6 +162,8 @@ def test_a_name_that_matches_nothing_suggests_one(page: Page, base_url: str, sho
     message = text(page, ".error")
     assert "did you mean" in message and "山东省生态环境厅" in message
     page.screenshot(shots / "did-you-mean.png")
+    click(page, ".suggestions a")                                          # the suggestion, one click away
+    assert int(text(page, "#count")) > 0
     response = httpx.get(f"{base_url}/api/measures", params={"region": "Atlantis"})
     assert response.status_code == 400 and response.json()["detail"].startswith("region:")
 
