@@ -92,9 +92,10 @@ def _edge_count(links: dict[str, dict[tuple[str, str], Counter[str]]], kept: Seq
     return 2 * len(kept) + sum(1 for level in levels for plan, _ in links[level] if plan in shown)
 
 
-def summarise(store: Store, scope: str, limit: int) -> Summary:
+def summarise(store: Store, scope: str, limit: int, basis: str = "any") -> Summary:
     """Count the measures ``scope`` binds to ``?m`` per plan and linked entity; draw within ``limit`` nodes
-    and ``EDGES_PER_NODE * limit`` edges."""
+    and ``EDGES_PER_NODE * limit`` edges. Pollutants and sectors count on ``basis`` (stated, inferred or any),
+    as the view's filter does."""
     plans = _plan_counts(store, scope)
     summary = Summary(nx.MultiDiGraph(), sum(plans.values()))
     if not plans:
@@ -114,6 +115,10 @@ def summarise(store: Store, scope: str, limit: int) -> Summary:
         summary.left_out.append(f"the {len(plans) - len(kept)} plans with the fewest measures")
     summary.left_out.extend(f"{level} ({len(targets[level])})" for level in ("sectors", "agencies")
                             if level not in chosen)
+    if basis != "any":  # the measures linked on the view's basis only, as the lists count them
+        for level in ("pollutants", "sectors"):
+            links[level] = {key: Counter({basis: by_how[basis]}) for key, by_how in links[level].items()
+                            if by_how.get(basis)}
     summary.graph = _draw(store, plans, kept, {level: links[level] for level in chosen})
     return summary
 

@@ -164,7 +164,7 @@ def _lineage_edges(store: Store, graph: nx.MultiDiGraph, measure_iris: list[str]
 
 
 def _summarise(store: Store, view: View, scope: str) -> View:
-    summary = summarise(store, scope, view.filter.limit)
+    summary = summarise(store, scope, view.filter.limit, view.filter.basis)
     view.graph, view.aggregated, view.measure_count = summary.graph, True, summary.measures
     view.notices.append(
         f"Drawing these {summary.measures} measures one by one would take more than {view.filter.limit} nodes, "

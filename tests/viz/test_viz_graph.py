@@ -150,6 +150,10 @@ def test_node_cap_summarises_and_says_so(seed_store: OxigraphStore) -> None:
     assert "summarised" in everything.notices[0]
     counted = sum(d["count"] for u, v, d in everything.graph.edges(data=True)
                   if d["relation"] == "count_pollutant" and v == "pollutant/VOCs")
+    assert counted == build_view(seed_store, GraphFilter.parse(pollutant="VOCs", limit=2000)).measure_count
+    every = build_view(seed_store, GraphFilter.parse(basis="any"))  # counts on the view's basis, as the lists
+    counted = sum(d["count"] for u, v, d in every.graph.edges(data=True)
+                  if d["relation"] == "count_pollutant" and v == "pollutant/VOCs")
     assert counted == build_view(seed_store, GraphFilter.parse(pollutant="VOCs", limit=2000, basis="any")).measure_count
     tight = build_view(seed_store, GraphFilter.parse(limit=40))
     assert tight.graph.number_of_nodes() <= 40 and any("Left out" in n for n in tight.notices)
