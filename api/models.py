@@ -122,6 +122,10 @@ class MeasuresPublic(BaseModel):
     offset: int
 
 
+_ROLE_NAMES = "lead|responsible|support|implementing"
+_ROLES = rf"^({_ROLE_NAMES})(,({_ROLE_NAMES}))*$"
+
+
 class MeasureFilter(BaseModel):
     """Which measures to list; every field is optional and they combine with AND.
 
@@ -146,7 +150,9 @@ class MeasureFilter(BaseModel):
     basis: Basis | None = Field(None, description="Sets pollutant_basis and sector_basis together (unless given).")
     agency: str | None = Field(None, description="Agency: id (76edf130b6dd), Chinese or English name, a name as "
                                                  "written, or a part of a name only it holds.", max_length=200)
-    role: Role | None = Field(None, description="Role of the agency (or of any agency).")
+    role: str | None = Field(None, description="Role of the agency (or of any agency): lead, responsible, support "
+                                               "or implementing; several with commas (lead,responsible: either).",
+                             pattern=_ROLES)
     due_from: dt.date | None = Field(None, description="A deadline due on or after this day.")
     due_to: dt.date | None = Field(None, description="A deadline due on or before this day.")
     q: str | None = Field(None, description="Text in the measure's title or text; a pollutant's or sector's name "
@@ -164,6 +170,12 @@ class MeasureFilter(BaseModel):
             if "sector_basis" not in self.model_fields_set:
                 self.sector_basis = self.basis
         return self
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles asked for (any of them holds), in the order of :class:`~kg.models.Role`."""
+        given = set((self.role or "").split(","))
+        return [role.value for role in Role if role.value in given]
 
     @property
     def counted_basis(self) -> str:

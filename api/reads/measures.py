@@ -53,6 +53,11 @@ _MEASURE = "?m a airkg:Measure ; airkg:partOfPlan ?plan ."
 _ROLE_PREDICATE = {role.value: URIRef(f"https://airkg.example.org/ontology#{role.value}Agency") for role in Role}
 
 
+def _role_path(roles: list[str]) -> str:
+    """``(airkg:leadAgency|airkg:responsibleAgency)`` for the roles (each checked against :class:`Role`)."""
+    return "(" + "|".join(f"airkg:{Role(role).value}Agency" for role in roles) + ")"
+
+
 @dataclass(frozen=True)
 class Condition:
     """One filter: a pattern that binds ``?m`` to the measures it holds (its own variables start ``f_``)."""
@@ -66,10 +71,13 @@ def conditions(wanted: MeasureFilter) -> list[Condition]:
     out: list[Condition] = []
     if wanted.plan:
         out.append(Condition("?m airkg:partOfPlan ?plan .", {"plan": entity_iri("plan", wanted.plan)}))
+    roles = wanted.roles
     if wanted.agency:  # an assignment of the agency (in that role)
-        if wanted.role:
+        if len(roles) > 1:  # either role: the role links as a path of fixed IRIs (never the user's text)
+            out.append(Condition(f"?m {_role_path(roles)} ?agency .", {"agency": entity_iri("agency", wanted.agency)}))
+        elif roles:
             out.append(Condition("?m ?rolePredicate ?agency .", {
-                "rolePredicate": _ROLE_PREDICATE[wanted.role.value], "agency": entity_iri("agency", wanted.agency)}))
+                "rolePredicate": _ROLE_PREDICATE[roles[0]], "agency": entity_iri("agency", wanted.agency)}))
         else:
             out.append(Condition("?m airkg:hasAssignment/airkg:agency ?agency .",
                                  {"agency": entity_iri("agency", wanted.agency)}))
@@ -89,8 +97,11 @@ def conditions(wanted: MeasureFilter) -> list[Condition]:
             checks.append("?f_due <= ?dueTo")
             bindings["dueTo"] = Literal(wanted.due_to.isoformat(), datatype=XSD.date)
         out.append(Condition(f"?m airkg:hasDeadline/airkg:dueDate ?f_due . FILTER({' && '.join(checks)})", bindings))
-    if wanted.role and not wanted.agency:
-        out.append(Condition("?m ?rolePredicate ?f_agency .", {"rolePredicate": _ROLE_PREDICATE[wanted.role.value]}))
+    if roles and not wanted.agency:
+        if len(roles) > 1:
+            out.append(Condition(f"?m {_role_path(roles)} ?f_agency ."))
+        else:
+            out.append(Condition("?m ?rolePredicate ?f_agency .", {"rolePredicate": _ROLE_PREDICATE[roles[0]]}))
     if wanted.q:  # the words, or any name of the pollutant or sector they name (steel = 钢铁)
         terms = search_terms(wanted.q)
         tests = " || ".join(f"CONTAINS(LCASE(STR(?f_text)), LCASE(?q{n or ''}))" for n in range(len(terms)))

@@ -23,6 +23,8 @@ _LABELS = """SELECT ?x ?label ?id WHERE {{ {values}
 #: Row variables whose value narrows the measures list, and the filter field each one sets.
 _ROW_FILTERS = {"agency": "agency", "plan": "plan", "planNode": "plan", "pollutant": "pollutant", "sector": "sector",
                 "region": "region", "lead": "agency", "supporter": "agency"}
+#: The roles a saved query counts, where it counts only some: its rows' measures are those.
+_QUERY_ROLES = {"lead-agencies": "lead,responsible", "supporting-agencies": "support"}
 #: Query parameters that are also filters of the measures list.
 _PARAM_FILTERS = {"region": "region", "pollutant": "pollutant", "sector": "sector", "basis": "basis",
                   "agency": "agency", "role": "role"}
@@ -76,7 +78,7 @@ def _page(iri: str) -> str:
 
 
 def link_rows(store, result: QueryResultPublic, params: Mapping[str, str] | None = None,
-              defaults: Mapping[str, str | None] | None = None) -> LinkedResult:
+              defaults: Mapping[str, str | None] | None = None, query_name: str | None = None) -> LinkedResult:
     """The result with links: labels for the IRIs, and per row the measures it stands for."""
     iris = sorted({v for row in result.rows for v in row.values() if v and v.startswith(RES)})
     labels: dict[str, str] = {}
@@ -90,9 +92,11 @@ def link_rows(store, result: QueryResultPublic, params: Mapping[str, str] | None
                 labels.setdefault(key, str(row["label"]))
     given = {**{k: v for k, v in (defaults or {}).items() if v}, **{k: v for k, v in (params or {}).items() if v}}
     base = {field: given[name] for name, field in _PARAM_FILTERS.items()
-            if name in given and given[name].strip().casefold() not in ("any", "*", "all")}
+            if name in given and (name == "basis" or given[name].strip().casefold() not in ("any", "*", "all"))}
     if "basis" not in base:
         base["basis"] = "stated"
+    if name_roles := _QUERY_ROLES.get(query_name or ""):
+        base["role"] = name_roles
     out = LinkedResult(result.vars)
     named: set[str] = set()
     for row in result.rows:

@@ -233,7 +233,8 @@ def query_page(name: str, request: Request, store: UserStoreDep, settings: Setti
     if "run" in request.query_params:
         try:
             result = result_public(name, run_saved(store, name, params, settings.query_timeout, settings.queries_dir))
-            linked = link_rows(request.app.state.store, result, params, {p.name: p.default for p in query.parameters})
+            linked = link_rows(request.app.state.store, result, params, {p.name: p.default for p in query.parameters},
+                               name)
         except AirkgError as failure:
             if failure.status >= 500:
                 raise

@@ -104,9 +104,10 @@ def test_home_to_answer_to_source_sentence_in_four_clicks(page: Page, base_url: 
                              ".map(a => a.textContent)")
     assert "山东省生态环境厅" in agencies                                   # the answer names the agencies, linked
     page.screenshot(shots / "answer.png")
+    promised = int(page.evaluate("document.querySelector('table.results tbody tr td:nth-child(3)').textContent"))
     click(page, "table.results tbody tr a.measures-link")                  # 2: the measures behind one row
     assert page.evaluate("location.pathname") == "/measures"
-    assert int(text(page, "#count")) > 0
+    assert int(text(page, "#count")) == promised                          # exactly the row's measures
     page.screenshot(shots / "row-measures.png")
     click(page, "table.measures a.source-link")                            # 3: the sentence in the plan
     target = page.evaluate("location.hash").removeprefix("#")
