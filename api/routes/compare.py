@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import StoreDep, TemplatesDep
 from api.errors import not_found
+from api.routes.ids import PlanId
 from kg.errors import InputError
 from kg.relations.comparison import diff_as_dict
 from kg.relations.reads import plan_relations
@@ -41,7 +42,7 @@ def compare_api(store: StoreDep, a: PlanParam, b: PlanParam) -> dict:
 
 
 @router.get("/api/plans/{plan_id}/relations", responses={404: {"description": "Unknown plan"}})
-def relations_api(plan_id: str, store: StoreDep, as_of: AsOf = None) -> dict:
+def relations_api(plan_id: PlanId, store: StoreDep, as_of: AsOf = None) -> dict:
     """A plan's status on as_of, its period, the plans it cites and that cite it, its previous and next plans,
     and per measure its counterparts above (up) and below (down), each with score and shared words."""
     from kg.relations.features import read_plans
