@@ -2,8 +2,8 @@
 
 * **Security headers** on every response: ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
   ``Referrer-Policy: no-referrer`` and a ``Content-Security-Policy`` suited to the page: the site's pages
-  load scripts and styles only from ``/static`` (:data:`PAGE_CSP`; ``<script type="application/json">``
-  data blocks are not scripts); ``/docs`` (Swagger UI) adds the hash of its one inline script; a response
+  load scripts only from ``/static`` (:data:`PAGE_CSP`; ``<script type="application/json">`` data blocks
+  are not scripts; inline styles are allowed); ``/docs`` (Swagger UI) adds the hash of its one inline script; a response
   that sets its own policy (``/graph``) keeps it, with ``frame-ancestors 'none'`` added if missing.
 * **Redirects stay on this host**: the trailing-slash redirect (``/api/plans/`` → ``/api/plans``) is sent as
   a relative ``Location``, never built from the request's ``Host`` header.
@@ -23,10 +23,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
-            "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'")
-#: YASGUI (the SPARQL editor) and Swagger UI set styles from script: their pages allow inline styles.
-EDITOR_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+#: Scripts only from this origin (no inline script, no eval); styles from this origin and inline ones (the
+#: timeline's chart and legend, YASGUI and Swagger UI set style attributes; a style cannot run code).
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+            "frame-ancestors 'none'")
+EDITOR_CSP = PAGE_CSP
 HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",

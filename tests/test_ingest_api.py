@@ -242,3 +242,15 @@ def test_a_malformed_multipart_body_is_a_problem(store: OxigraphStore, content_t
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"].startswith(("malformed multipart body: ", "no file"))
+
+
+def test_a_plan_of_17_mb_uploads(store: OxigraphStore) -> None:
+    """Its full text is longer than pyoxigraph's 16 MiB parser buffer (a 500 before issue 13)."""
+    text = (ROOT / "seeds" / "000_aa781de31b5c5cff.txt").read_text(encoding="utf-8")
+    line = "加强工业企业挥发性有机物综合治理，推进重点行业深度治理和清洁生产改造工作。" * 20 + "\n"
+    data = (text + line * ((17_500_000 - len(text.encode())) // len(line.encode()))).encode("utf-8")
+    response = upload(client_for(store, enabled()), "big_plan.txt", data)
+    assert response.status_code == 201, response.text[:500]
+    rows = store.query("SELECT (STRLEN(?t) AS ?n) WHERE { <https://airkg.example.org/id/document/big_plan> "
+                       "airkg:fullText ?t }").rows
+    assert int(rows[0]["n"]) > 5_800_000
