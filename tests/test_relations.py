@@ -147,3 +147,26 @@ def test_removing_a_plan_leaves_no_dangling_link(tmp_path: Path) -> None:
         assert store.query("""ASK { ?l a airkg:LineageLink ; airkg:score ?s ; airkg:sharedText ?t ;
                                       airkg:lowerSource ?a ; airkg:higherSource ?b }""").boolean
         assert b"graph/relations/compare_zibo_2024" in store.export("nquads")
+
+
+def test_compare_and_relations_in_the_api_and_pages(relations_store: OxigraphStore) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with TestClient(create_app(store=relations_store)) as client:
+        answer = client.get("/api/compare", params={"a": "compare_zibo_2023", "b": "compare_zibo_2024"})
+        assert answer.status_code == 200
+        assert answer.json()["counts"] == {"kept": 6, "changed": 4, "new": 2, "dropped": 1}
+        assert client.get("/api/compare", params={"a": "nope", "b": "compare_zibo_2024"}).status_code == 404
+        page = client.get("/compare", params={"a": "compare_zibo_2023", "b": "compare_zibo_2024"})
+        assert page.status_code == 200 and "deadline_moved" in page.text and 'class="st-dropped"' in page.text
+        relations = client.get("/api/plans/compare_zibo_2024/relations", params={"as_of": "2024-06-01"}).json()
+        assert relations["status"] == "in_force" and relations["previous"][0]["id"] == "compare_zibo_2023"
+        assert {c["plan"] for c in relations["cites"]} == {"guofa_2023_24_air_quality_plan", "000_aa781de31b5c5cff",
+                                                          "compare_zibo_2023"}
+        assert relations["up"]["2.11"][0]["path"] == "6.24"
+        in_force = client.get("/api/plans", params={"status": "in_force", "as_of": "2024-06-01"}).json()
+        assert {p["id"] for p in in_force["data"]} == {"compare_zibo_2024", "guofa_2023_24_air_quality_plan"}
+        plan_page = client.get("/plans/000_aa781de31b5c5cff")
+        assert "Relations 关联" in plan_page.text and "淄博市2024年大气污染防治攻坚行动方案" in plan_page.text

@@ -207,7 +207,7 @@ def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanI
     return out
 
 
-def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 200,
+def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 50,
             progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
     """Rebuild the relations graphs of ``plan_ids`` (every plan when None); a plan no longer in the store loses
     its graph. Returns the number of plans rebuilt."""
