@@ -188,11 +188,12 @@ def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanI
     ids = set(plan_ids)
     plans = read_plans(store) if plans is None else plans
     changed = [plans[i] for i in ids if i in plans]
-    regions = {p.region for p in changed if p.region}
     out = set(ids)
     for plan in plans.values():
-        if plan.region in regions or regions & set(ancestor_regions(plan.region)):
+        if any(plan.region == p.region for p in changed):  # same issuer: previous plan, supersession
             out.add(plan.id)
+        elif any(p.region in ancestor_regions(plan.region) and p.issued_no_later_than(plan) for p in changed):
+            out.add(plan.id)  # below it and issued no earlier: its higher plans and lineage may change
     titles = {normalise_title(p.title) for p in changed}
     numbers = {normalise_number(p.doc_number) for p in changed if p.doc_number}
     if titles or numbers:
