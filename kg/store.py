@@ -1675,7 +1675,7 @@ def _open_error(path: Path | None, exc: OSError) -> str:
     kernel's lock table says), or the OS's reason."""
     text = str(exc)
     if "hold by current process" in text and path is not None:
-        return f"the store at {path} is already open for writing in this process (pid {os.getpid()})"
+        return f"cannot open the store at {path}: it is already open for writing in this process (pid {os.getpid()})"
     if "lock" in text.lower() and path is not None:
         holder = _lock_holder(path / "LOCK")
         who = (f"pid {holder}" if holder is not None and holder != os.getpid()
