@@ -71,3 +71,21 @@ def agency_rows(agencies: Iterable, base: str = "") -> Iterable[list[object]]:
     for a in agencies:
         yield [a.id, a.label, a.label_en, a.jurisdiction.label if a.jurisdiction else None, a.functional_type,
                "yes" if a.collective else "", a.measure_count, a.name_variants, f"{base}/agencies/{a.id}"]
+
+
+CONCEPT_HEADER = ("code", "label", "english", "broader", "measures_stated_or_inferred", "page")
+
+
+def concept_rows(concepts: Iterable, kind: str, base: str = "") -> Iterable[list[object]]:
+    for c in concepts:
+        yield [c.id, c.label, c.label_en, [b.id for b in c.broader], c.measure_count, f"{base}/{kind}s/{c.id}"]
+
+
+PLAN_HEADER = ("id", "title", "identifier", "region", "level", "year", "issued", "measures", "agencies", "deadlines",
+               "page")
+
+
+def plan_rows(plans: Iterable, base: str = "") -> Iterable[list[object]]:
+    for p in plans:
+        yield [p.id, p.title, p.identifier, p.region.label if p.region else None, p.level, p.year, p.issued,
+               p.measure_count, p.agency_count, p.deadline_count, f"{base}/plans/{p.id}"]

@@ -6,6 +6,9 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.csv_out import PLAN_HEADER, csv_response, plan_rows
 
 from api.deps import PageLimit, PageOffset, StoreDep
 from api.models import PlanPublic, PlansPublic
@@ -15,15 +18,21 @@ from api.routes.ids import PlanId
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
-@router.get("", response_model=PlansPublic)
+@router.get("", response_model=PlansPublic, responses={200: {"content": {"text/csv": {}}}})
 def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0,
                status: Annotated[Literal["in_force", "superseded", "expired", "not_yet_issued"] | None, Query(
                    description="Only plans with this status on as_of (kg/relations/status.py).")] = None,
                as_of: Annotated[dt.date | None, Query(description="The day of status (default today).")] = None,
-               ) -> PlansPublic:
+               format: Annotated[str | None, Query(description="json, or csv (every plan, UTF-8 with BOM).",
+                                                   pattern="^(json|csv)$")] = None,
+               ) -> PlansPublic | Response:
     """The plans in the store by id, one page at a time, with their counts of measures, agencies and
     deadlines; count is the number of plans. status= keeps the plans in force, superseded, expired or not yet
     issued on as_of."""
+    if format == "csv":
+        plans = list_plans(store, 1_000_000, 0)[0] if status is None else read_plans(
+            store, 1_000_000, 0, status, as_of).data
+        return csv_response("plans", PLAN_HEADER, plan_rows(plans))
     if status is not None:
         from kg.relations.plan_status import plan_statuses
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.csv_out import CONCEPT_HEADER, concept_rows, csv_response
 
 from api.deps import StoreDep
 from api.models import PollutantPublic, PollutantsPublic
@@ -12,10 +17,14 @@ from api.routes.ids import ConceptCode
 router = APIRouter(prefix="/api/pollutants", tags=["pollutants"])
 
 
-@router.get("", response_model=PollutantsPublic)
-def read_pollutants(store: StoreDep) -> PollutantsPublic:
+@router.get("", response_model=PollutantsPublic, responses={200: {"content": {"text/csv": {}}}})
+def read_pollutants(store: StoreDep, format: Annotated[str | None, Query(description="json or csv.",
+                                                                  pattern="^(json|csv)$")] = None,
+                 ) -> PollutantsPublic | Response:
     """Every pollutant concept."""
     pollutants = list_pollutants(store)
+    if format == "csv":
+        return csv_response("pollutants", CONCEPT_HEADER, concept_rows(pollutants, "pollutant"))
     return PollutantsPublic(data=pollutants, count=len(pollutants))
 
 
