@@ -1307,7 +1307,8 @@ class OxigraphStore(Store):
         except SyntaxError as exc:
             raise InputError(f"the store refused the data: {exc}") from exc
         except (OSError, RuntimeError) as exc:
-            raise StoreError(f"writing to {self!r} failed, nothing was written: {exc}") from exc
+            raise StoreError(f"writing to {self.path or 'the store'} failed ({_reason(exc)}); nothing was "
+                             "written") from None
 
     def replace_graphs_nquads(self, source: str | os.PathLike[str], graphs: Collection[str], *,
                               bulk: bool = False, trusted: bool = False) -> None:
@@ -1612,8 +1613,8 @@ class OxigraphStore(Store):
         if store is not None and self.path is not None and not self.read_only:
             try:
                 store.flush()
-            except OSError as exc:  # pragma: no cover - disk trouble on close
-                log.warning("flushing %s failed: %s", self.path, exc)
+            except OSError as exc:  # disk trouble on close: a failed write has said so already, in one line
+                log.debug("flushing %s failed: %s", self.path, exc)
 
 
 #: Disk space a bulk load may take, per byte of N-Quads loaded (the seeds: 7.3 MB of N-Quads made the

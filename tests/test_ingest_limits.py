@@ -212,6 +212,13 @@ def test_a_really_full_disk(tmp_path: Path) -> None:
         assert "disk is full" in message and "nothing was changed" in message, message
         assert content(store) == before
         assert shutil.disk_usage(disk).free > 2 * 1024 * 1024  # what the failed load wrote is gone
+        done = run_airkg("ingest", *seeds, "--store", store, "--jobs", "1", "--no-bulk", prelude=no_check)
+        assert done.returncode == 2, done.stderr[-2000:]
+        [message] = messages(done)
+        assert "disk is full" in message and "nothing was written" in message, message
+        assert len([line for line in done.stderr.replace("\r", "\n").splitlines()
+                    if line.strip() and "extracting" not in line]) == 1, done.stderr
+        assert content(store) == before
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
