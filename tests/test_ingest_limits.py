@@ -336,3 +336,31 @@ def test_a_line_break_in_a_file_name_does_not_split_the_summary(tmp_path: Path) 
     assert lines[0].startswith("added p-") and "evil\\nadded fake" in lines[0]
     assert lines[1].startswith("skipped ") and "notes\\nskipped x.md" in lines[1]
     assert printable("a\tb\x1bc\u2028") == "a\\tb\\x1bc\\u2028"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_long_lines_are_set_aside_wherever_they_fall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     seed: int) -> None:
+    """Lines of every length around the threshold, across the reader's 1 MiB blocks, the last one without its
+    line end: parsed and bulk loaded in pieces, the same quads as pyoxigraph reads from the whole file."""
+    import random
+
+    import pyoxigraph as ox
+
+    monkeypatch.setattr(kg.store, "LONG_LINE", 260)  # a line of 200 characters of 汉 is 600+ bytes
+    rnd = random.Random(seed)
+    lines = []
+    for index in range(3000):
+        size = rnd.choice([1, 50, 190, 199, 200, 201, 2000, 20_000])
+        lines.append(f'<http://e/s{index}> <http://e/p> "{"汉x"[index % 2] * size}" <http://e/g{index % 3}> .')
+    data = ("\n".join(lines) + ("\n" if seed % 2 else "")).encode("utf-8")
+    source = tmp_path / "quads.nq"
+    source.write_bytes(data)
+    expected = set(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if len(data) < 16_000_000 else None
+    parsed = list(kg.store._parse_nquads(source))
+    assert len(parsed) == len(lines)
+    if expected is not None:
+        assert set(parsed) == expected
+    store = ox.Store()
+    kg.store._bulk_load_nquads(store, source)
+    assert set(store) == set(parsed)
