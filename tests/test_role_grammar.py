@@ -101,3 +101,7 @@ def test_a_name_broken_over_two_lines_is_one_name_spanning_both() -> None:
     found = find_assignments("（市生态环境局、区商务\n局、济\n南铁路物流中心营业部配合）").assignments
     assert [(a.name, a.span.text) for a in found] == [
         ("市生态环境局", "市生态环境局"), ("区商务局", "区商务\n局"), ("济南铁路物流中心营业部", "济\n南铁路物流中心营业部")]
+
+
+def test_a_subject_with_an_adverb() -> None:
+    assert _roles("重型柴油货车绕行主城区，市公安局交警支队具体负责。") == [("市公安局交警支队", "responsible")]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg import deadlines, targets
+from kg.extract import deadlines, targets
 
 _PIECES = ["每年", "月", "日", "年", "底", "末", "前", "之前", "以前", "起", "开始", "份", "次年", "至", "到", "—", "-",
            "~", "十四五", "期间", "时期", "采暖季", "第", "一", "二", "季度", "上", "下", "半年", "年底", "年末", "比", "较",

@@ -63,6 +63,11 @@ def test_deadline_without_any_year_is_kept_unresolved() -> None:
     assert "no year" in (deadline.note or "")
 
 
+def test_a_month_after_a_time_limit_label_is_due_by_its_end() -> None:
+    found = find_deadlines("（责任单位：市发展改革委，完成时限：2024年12月）", 2024)
+    assert [(d.text, str(d.date), d.kind.value) for d in found] == [("2024年12月", "2024-12-31", "by")]
+
+
 def test_absolute_deadlines_resolve_without_a_plan_year() -> None:
     found = find_deadlines("“十四五”期间完成；2018—2020年持续推进；2025年底前完成", None)
     assert [(d.text, str(d.date)) for d in found] == [

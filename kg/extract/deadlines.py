@@ -129,7 +129,11 @@ def _ongoing(_: re.Match[str], __: int):
 
 
 # Longest, most specific first; a position taken by one rule is not matched again.
+_AFTER_LABEL = r"(?:(?<=完成时限[：:])|(?<=完成时间[：:])|(?<=时间节点[：:])|(?<=完成期限[：:]))[ \u3000]*"
 _RULES: list[_Rule] = [
+    # 完成时限：2024年12月 — a month after a label that says it is the time limit is due by its end
+    _Rule(re.compile(rf"{_AFTER_LABEL}(?:{_Y})?(?P<month>\d{{1,2}})月(?![\d底末份])"), _month_by,
+          re.compile("(?:时限|时间|节点|期限)[：:]")),
     _Rule(re.compile(rf"每年(?P<m1>\d{{1,2}})月(?P<d1>\d{{1,2}})日{_DASH}(?P<next>次年)?(?:(?P<m2>\d{{1,2}})月)?"
                      rf"(?P<d2>\d{{1,2}})日"), _recurring_day_span, re.compile(rf"日{_DASH}")),
     _Rule(re.compile(rf"(?:{_Y})?(?P<m1>\d{{1,2}})月(?P<d1>\d{{1,2}})日{_DASH}(?:(?P<m2>\d{{1,2}})月)?(?P<d2>\d{{1,2}})日"),

@@ -55,7 +55,7 @@ _LABELS = "|".join(["责任领导", *_LABEL_ROLES])
 _LABEL_LINE = re.compile(rf"^[\s　]*(?P<label>{_LABELS})[：:][\s　]*(?P<value>.*?)[\s　]*$", re.M)
 _LABEL_IN_LINE = re.compile(rf"(?P<label>{_LABELS})[：:][\s　]*")
 _LABEL_CLAUSE = re.compile(rf"^(?P<label>{'|'.join(_LABEL_ROLES)})[：:][\s　]*")
-_SUBJECT = re.compile(r"(?:^|(?<=[。；\n，]))[\s　]*(?:由)?(?P<names>[^，。；\n]{2,40}?)(?:抓好|)(?:负责|牵头)(?!同志|人|的)")
+_SUBJECT = re.compile(r"(?:^|(?<=[。；\n，]))[\s　]*(?:由)?(?P<names>[^，。；\n]{2,40}?)(?:抓好|具体|分别|共同|)(?:负责|牵头)(?!同志|人|的)")
 _BRACKETS = re.compile(r"[（(〔\[【]")
 _TIME_WORDS = re.compile(r"\d{4}年|\d月|底前|长期坚持|期间|每年|持续推进")
 _ROLE_WORD = re.compile(r"牵头|配合|负责|落实|参与|协助|协办|[，。；：]")
@@ -317,7 +317,7 @@ def _from_subjects(text: str, offset: int, found: AssignmentsFound) -> None:
         if any(s <= match.start("names") < e for s, e in bracketed) or _BRACKETS.search(names) or "：" in names \
                 or ":" in names or names.startswith("以下"):
             continue
-        role = Role.lead if text[match.end("names"):match.end()] == "牵头" else (
+        role = Role.lead if text[match.end() - 2:match.end()] == "牵头" else (
             Role.implementing if text.startswith(("落实", "抓好落实"), match.end()) else Role.responsible)
         candidates = _names_with_spans(names, offset + match.start("names"), role)
         if candidates and all(is_agency(c.name) and not _is_pronoun(c.name) for c in candidates):
