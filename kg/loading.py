@@ -271,9 +271,8 @@ def _load_spool(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]]
 def _load_spool_now(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]], bulk: bool) -> IngestReport:
     existing = set(store.graph_iris())
     same_text = _same_text(store, spool.plans)
-    relations_before = _relations_affected(store, [p.plan_id for p in spool.plans])
-    spool.load_into(store, with_vocabularies=True, bulk=bulk)
-    _rebuild_relations(store, [p.plan_id for p in spool.plans], relations_before)
+    relation_graphs = spool.add_relations(store)  # loaded with the plans, in the same replacement
+    spool.load_into(store, with_vocabularies=True, bulk=bulk, extra_graphs=relation_graphs)
     replaced = [p.plan_id for p in spool.plans if str(plan_graph_iri(p.plan_id)) in existing]
     return IngestReport(
         plans=list(spool.plans),
@@ -464,25 +463,21 @@ def remove_plan(store: Store, plan_id: str) -> None:
     """
     # Ids over 100 characters are refused at ingest (check_plan_id); one a former version let in can go.
     with _WRITES:
-        affected = _relations_affected(store, [plan_id]) if _REMOVABLE_ID.fullmatch(plan_id) else set()
-        if not _REMOVABLE_ID.fullmatch(plan_id) or not store.remove_graph(str(plan_graph_iri(plan_id))):
+        if not _REMOVABLE_ID.fullmatch(plan_id) or str(plan_graph_iri(plan_id)) not in store.graph_iris():
             raise InputError(f"no plan {printable(plan_id)!r} in the store")
-        _rebuild_relations(store, [], affected)
+        _remove_with_relations(store, plan_id)
 
 
-def _relations_affected(store: Store, plan_ids: Sequence[str]) -> set[str]:
-    """The plans whose relations (kg/relations) a write of ``plan_ids`` changes, as the store is now."""
-    from kg.relations.graph import affected_by
+def _remove_with_relations(store: Store, plan_id: str) -> None:
+    """Remove the plan's graph and, in the same replacement, rebuild the relations graphs it affects (its own
+    goes), so that no link points to it (``kg/relations/graph.py``)."""
+    from kg.relations.graph import relations_for_removal
 
-    return affected_by(store, plan_ids)
-
-
-def _rebuild_relations(store: Store, plan_ids: Sequence[str], before: set[str]) -> None:
-    """Rebuild the relations graphs of the plans written and of those they affect, before and after the write,
-    so that no link points to a plan that is gone (``kg/relations/graph.py``)."""
-    from kg.relations.graph import affected_by, rebuild
-
-    rebuild(store, before | affected_by(store, plan_ids))
+    with tempfile.TemporaryDirectory(prefix="airkg-remove-") as folder:
+        path = Path(folder) / "relations.nq"
+        with path.open("w", encoding="utf-8") as out:
+            graphs = relations_for_removal(store, plan_id, out)
+        store.replace_graphs_nquads(path, [str(plan_graph_iri(plan_id)), *graphs])
 
 
 _REMOVABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
@@ -655,8 +650,26 @@ class _Spool:
         _raise_for(errors, len(files))
         _check_unique_plan_ids((p.plan_id, str(path)) for path, p in zip(files, self.plans))
 
-    def load_into(self, store: Store, *, with_vocabularies: bool, bulk: bool) -> None:
-        graphs = [str(plan_graph_iri(p.plan_id)) for p in self.plans]
+    def add_relations(self, store: Store) -> list[str]:
+        """Write into the spool the relations graphs (``kg/relations``) the batch changes, computed from the store
+        and the spooled plans: the IRIs of those graphs, to be replaced with the plans, all or nothing."""
+        from kg.relations.graph import relations_for_batch
+
+        try:
+            self._out.flush()
+        except OSError as error:
+            raise _spool_error(self.folder, error) from None
+        spool = self
+
+        class _Text:
+            def writelines(self, lines: Iterable[str]) -> None:
+                spool._write("".join(lines).encode("utf-8"))
+
+        return relations_for_batch(store, self.path, [p.plan_id for p in self.plans], self.folder, _Text())
+
+    def load_into(self, store: Store, *, with_vocabularies: bool, bulk: bool, extra_graphs: Sequence[str] = ()
+                  ) -> None:
+        graphs = [str(plan_graph_iri(p.plan_id)) for p in self.plans] + list(extra_graphs)
         if with_vocabularies:
             self._write(_shared_graphs_nquads())
             graphs += [str(REGIONS_GRAPH), str(VOCABULARY_GRAPH)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import IO
 from decimal import Decimal
 from pathlib import Path
 
@@ -182,11 +183,54 @@ def _evidence(b: _Builder, node: URIRef, evidence) -> None:
 # --------------------------------------------------------------------------- which plans, and rebuilding
 
 
-def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanInfo] | None = None) -> set[str]:
-    """The plans whose relations change when the plans ``plan_ids`` are added, replaced or removed (read while
-    they are in the store: call it before a removal and after a load)."""
+class Sources:
+    """Where the relations read plans from: the store, or the store as it will be after a write — overlaid by
+    a batch being loaded (a scratch store holding the batch's plans, which replace the store's of the same id)
+    and without the plans being removed. So the relations of a write are computed before it and loaded with it,
+    in the same all-or-nothing replacement."""
+
+    def __init__(self, store: Store, batch: Store | None = None, batch_ids: Iterable[str] = (),
+                 removed: Iterable[str] = ()) -> None:
+        self.store = store
+        self.batch = batch
+        self.batch_ids = set(batch_ids)
+        self.removed = set(removed)
+        self._plans: dict[str, PlanInfo] | None = None
+
+    def plans(self) -> dict[str, PlanInfo]:
+        if self._plans is None:
+            plans = {i: p for i, p in read_plans(self.store).items()
+                     if i not in self.removed and i not in self.batch_ids}
+            if self.batch is not None:
+                plans.update(read_plans(self.batch, sorted(self.batch_ids)))
+            self._plans = plans
+        return self._plans
+
+    def _split(self, ids: Iterable[str]) -> tuple[list[str], list[str]]:
+        ids = sorted(set(ids))
+        return [i for i in ids if i not in self.batch_ids], [i for i in ids if i in self.batch_ids]
+
+    def measures(self, ids: Iterable[str]) -> dict[str, list[MeasureInfo]]:
+        old, new = self._split(ids)
+        out = read_measures(self.store, old) if old else {}
+        if new and self.batch is not None:
+            out.update(read_measures(self.batch, new))
+        return out
+
+    def texts(self, ids: Iterable[str]) -> dict[str, str]:
+        old, new = self._split(ids)
+        out = read_texts(self.store, old) if old else {}
+        if new and self.batch is not None:
+            out.update(read_texts(self.batch, new))
+        return out
+
+
+def affected_by(source: Store | Sources, plan_ids: Iterable[str]) -> set[str]:
+    """The plans whose relations change when the plans ``plan_ids`` are added, replaced or removed, as the
+    plans stand in ``source`` (ask it of the store before a write and of the :class:`Sources` after it)."""
+    sources = source if isinstance(source, Sources) else Sources(source)
     ids = set(plan_ids)
-    plans = read_plans(store) if plans is None else plans
+    plans = sources.plans()
     changed = [plans[i] for i in ids if i in plans]
     out = set(ids)
     for plan in plans.values():
@@ -197,7 +241,7 @@ def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanI
     titles = {normalise_title(p.title) for p in changed}
     numbers = {normalise_number(p.doc_number) for p in changed if p.doc_number}
     if titles or numbers:
-        for row in store.query("""
+        for row in sources.store.query("""
             SELECT DISTINCT ?plan ?title ?number WHERE {
               ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
               OPTIONAL { ?c airkg:citedIdentifier ?number }
@@ -208,42 +252,72 @@ def affected_by(store: Store, plan_ids: Iterable[str], plans: Mapping[str, PlanI
     return out
 
 
-def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 50,
-            progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
-    """Rebuild the relations graphs of ``plan_ids`` (every plan when None); a plan no longer in the store loses
-    its graph. Returns the number of plans rebuilt."""
-    plans = read_plans(store)
-    targets = sorted(plans) if plan_ids is None else sorted(set(plan_ids))
-    gone = [i for i in targets if i not in plans]
+def write_relations(sources: Sources, plan_ids: Iterable[str], out: IO[str], batch: int = 50) -> list[str]:
+    """Write the relations graphs of ``plan_ids`` as N-Quads to ``out``; the IRIs of the graphs written (a plan
+    gone from ``sources`` gets none, so replacing its graph removes it)."""
+    plans = sources.plans()
+    targets = sorted(set(plan_ids))
     present = [i for i in targets if i in plans]
     index = PlanIndex(plans.values())
-    if gone:
-        store.replace_graphs({str(relations_graph_iri(i)): Graph() for i in gone})
-    done = 0
-    items = list(progress(range(0, len(present), batch)))
-    for first in items:
+    for first in range(0, len(present), batch):
         chunk = present[first:first + batch]
         needed = set(chunk)
         for plan_id in chunk:
             plan = plans[plan_id]
             needed.update(p.id for p in higher_plans(plan, plans.values()))
             needed.update(p.id for p in predecessors(plan, plans.values())[:1])
-        measures = read_measures(store, sorted(needed))
-        texts = read_texts(store, chunk)
+        measures = sources.measures(needed)
+        texts = sources.texts(chunk)
         prepared = PreparedCache(measures)
+        for plan_id in chunk:
+            out.writelines(_build(plans[plan_id], plans, texts.get(plan_id), measures, prepared, index).lines)
+    return [str(relations_graph_iri(i)) for i in targets]
+
+
+def relations_for_batch(store: Store, batch_nquads: Path, plan_ids: Sequence[str], folder: Path,
+                        out: IO[str]) -> list[str]:
+    """The relations a load of the plans in ``batch_nquads`` (their graphs as N-Quads) changes, written to
+    ``out`` before the load: the batch is read into a scratch store in ``folder``. The graph IRIs to replace."""
+    import pyoxigraph as ox
+
+    from kg.store import OxigraphStore, _bulk_load_nquads
+
+    before = affected_by(store, plan_ids)
+    path = folder / "relations-scratch"
+    # pyoxigraph's own bulk loader on a scratch folder: no journal needed (the folder goes with the spool), and
+    # nothing of the store's write path runs before the store's one replacement
+    db = ox.Store(str(path))
+    _bulk_load_nquads(db, batch_nquads, lenient=True)
+    del db
+    with OxigraphStore(path) as scratch:
+        sources = Sources(store, scratch, plan_ids)
+        return write_relations(sources, before | affected_by(sources, plan_ids), out)
+
+
+def relations_for_removal(store: Store, plan_id: str, out: IO[str]) -> list[str]:
+    """The relations a removal of ``plan_id`` changes, written to ``out`` before it (the plan's own relations
+    graph among the IRIs returned, with no quads: it goes)."""
+    return write_relations(Sources(store, removed=[plan_id]), affected_by(store, [plan_id]), out)
+
+
+def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 50,
+            progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
+    """Rebuild the relations graphs of ``plan_ids`` (every plan when None), ``batch`` plans a write; a plan no
+    longer in the store loses its graph. Returns the number of plans rebuilt (``airkg relations``)."""
+    sources = Sources(store)
+    plans = sources.plans()
+    targets = sorted(plans) if plan_ids is None else sorted(set(plan_ids))
+    done = 0
+    for first in progress(range(0, len(targets), batch)):
+        chunk = targets[first:first + batch]
         with tempfile.TemporaryDirectory(prefix="airkg-relations-") as folder:
             path = Path(folder) / "relations.nq"
             with path.open("w", encoding="utf-8") as out:
-                for plan_id in chunk:
-                    out.writelines(_build(plans[plan_id], plans, texts.get(plan_id), measures, prepared, index).lines)
-            store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in chunk])
-        done += len(chunk)
+                graphs = write_relations(sources, chunk, out, batch)
+            store.replace_graphs_nquads(path, graphs)
+        done += sum(1 for i in chunk if i in plans)
     return done
 
 
 def relation_graph_iris(store: Store) -> list[str]:
     return [iri for iri in store.graph_iris() if iri.startswith(RELATIONS_PREFIX)]
-
-
-def today() -> dt.date:
-    return dt.date.today()
