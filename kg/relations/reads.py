@@ -75,6 +75,11 @@ def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> 
             link["shared"] = sorted(shared.get(link["link"], []), key=len, reverse=True)[:6]
         links.sort(key=lambda link: -link["score"])
     lower_plans = plans("SELECT DISTINCT ?other ?title WHERE { ?other airkg:higherPlan ?plan ; dcterms:title ?title }")
+    paths = [str(r["path"]) for r in store.query("SELECT ?path WHERE { ?m airkg:partOfPlan ?plan ; airkg:path ?path }",
+                                                 bindings=node).rows]
+    # per measure, the plans below that were compared with this one and carry it out nowhere
+    not_taken_up = {path: [p for p in lower_plans if p["id"] not in {link["plan"] for link in down.get(path, [])}]
+                    for path in paths} if lower_plans else {}
     return {
         "plan": plan_id,
         "as_of": as_of.isoformat(),
@@ -91,4 +96,5 @@ def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> 
         "lower_plans": lower_plans,
         "up": dict(up),
         "down": dict(down),
+        "not_taken_up_by": {path: found for path, found in not_taken_up.items() if found},
     }
