@@ -265,7 +265,12 @@ def _load_spool(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]]
     replacement, so no triple of the old version stays.
     """
     with _WRITES:
-        return _load_spool_now(store, spool, skipped, bulk)
+        try:
+            return _load_spool_now(store, spool, skipped, bulk)
+        except OSError as error:  # a full disk or another I/O error outside the store's write (which says so)
+            reason = ("the disk is full: No space left on device" if error.errno in (errno.ENOSPC, errno.EDQUOT)
+                      else " ".join(str(error.strerror or error).split())[:200])
+            raise StoreError(f"loading the plans failed ({reason})") from None
 
 
 def _load_spool_now(store: Store, spool: _Spool, skipped: Sequence[tuple[Path, str]], bulk: bool) -> IngestReport:

@@ -111,9 +111,11 @@ def test_a_plan_of_17_mb_is_loaded_with_exact_spans(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- 7: disk full, I/O errors
 
 FAIL_HALF_WAY = """
-import errno, pyoxigraph, kg.store
+import errno, sys, pyoxigraph, kg.store
 _real = kg.store._bulk_load_nquads
 def half_then_full(db, source, lenient=False):
+    if sys._getframe(1).f_code.co_name != "_bulk_replace":  # another user of the helper (kg/relations)
+        return _real(db, source, lenient=lenient)
     lines = open(source, "rb").read().splitlines(keepends=True)
     db.bulk_load(input=b"".join(lines[: len(lines) // 2]), format=pyoxigraph.RdfFormat.N_QUADS)
     raise OSError(errno.ENOSPC, "IO error: No space left on device: While appending to file: 000042.sst")
@@ -148,7 +150,11 @@ def test_a_full_disk_during_a_load_leaves_the_store_as_it_was(seeded: Path, faul
 def test_an_error_of_any_kind_during_a_bulk_load_is_undone(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = content(seeded)
 
+    real = kg.store._bulk_load_nquads
+
     def broken(db, source, lenient=False):  # noqa: ANN001
+        if sys._getframe(1).f_code.co_name != "_bulk_replace":  # another user of the helper (kg/relations)
+            return real(db, source, lenient=lenient)
         raise MemoryError("Reached the buffer maximal size of 16777216")
 
     monkeypatch.setattr(kg.store, "_bulk_load_nquads", broken)
@@ -263,6 +269,8 @@ import sys, time, kg.store
 _real = kg.store._bulk_load_nquads
 def slow(db, source, lenient=False):
     _real(db, source, lenient=lenient)
+    if sys._getframe(1).f_code.co_name != "_bulk_replace":
+        return
     print("LOADED", file=sys.stderr, flush=True)
     time.sleep(60)
 kg.store._bulk_load_nquads = slow
