@@ -179,6 +179,9 @@ def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Pat
         extracted = time.perf_counter()
         graphs = graphs_to_load(plans)
         store.replace_graphs(graphs)
+        from kg.relations.graph import rebuild  # the relations every other path loads with the plans
+
+        rebuild(store)
         report["phases_s"] = {"extract": round(extracted - started, 3),
                               "load": round(time.perf_counter() - extracted, 3)}
         report["quads_plans"] = sum(len(p.graph) for p in plans)

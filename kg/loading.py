@@ -754,7 +754,8 @@ class BulkReport:
     """What :func:`bulk_load_files` loaded, and where the time went (seconds, wall clock).
 
     ``seconds``: ``extract`` (reading, extraction and N-Quads, in the worker processes, until the
-    last plan is spooled), ``load`` (the store's bulk load of the plans, regions and vocabulary).
+    last plan is spooled), ``load`` (the relations the batch changes, ``kg/relations``, then the store's bulk
+    load of the plans, their relations, regions and vocabulary).
     """
 
     plans: list[PlanQuads]
@@ -780,7 +781,8 @@ def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverride
     with _Spool(spool_dir) as spool:
         spool.extract(files, overrides, jobs, progress)
         extracted = time.perf_counter()
-        spool.load_into(store, with_vocabularies=with_vocabularies, bulk=True)
+        relation_graphs = spool.add_relations(store)  # the relations the batch changes, loaded with it
+        spool.load_into(store, with_vocabularies=with_vocabularies, bulk=True, extra_graphs=relation_graphs)
         loaded = time.perf_counter()
         if keep_spool is not None:
             shutil.move(spool.path, keep_spool)
