@@ -108,6 +108,7 @@ def test_vocs_in_shandong_click_an_agency_and_land_on_its_page(
     page.screenshot(screenshots / "graph-agency-selected.png")
     page.click(*element_centre(page, "#details a[data-rel=entity]"))
     page.wait_for(f"location.pathname === {json.dumps('/id/' + agency)}")
+    page.wait_for("document.getElementById('entity') !== null")  # the new page may still be loading
     assert page.evaluate("document.getElementById('entity').textContent") == agency
     assert_clean(page, viz_server)
 
