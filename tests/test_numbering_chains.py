@@ -39,3 +39,14 @@ def test_plan_level_titles_by_what_they_say() -> None:
 def test_an_item_may_open_with_a_year() -> None:
     text = "2.淘汰落后产能。（1）2024年6月底前，关停燃煤小锅炉；（2）年底前，完成砖瓦窑整治。"
     assert _kept(text) == ["2.淘汰", "（1）2", "（2）年"]
+
+
+def test_a_section_of_targets_only_is_plan_level_whatever_its_title() -> None:
+    from kg.extract.assembly import extract_plan
+    from kg.extract.reading import document_from_bytes
+
+    text = ("某市2024年大气污染防治方案\n一、预期成效\n到2024年底，全市PM2.5平均浓度控制在35微克/立方米以内，"
+            "优良天数比率达到85%以上。\n二、重点任务\n（一）推进钢铁超低排放改造，2024年10月底前完成。（市生态环境局负责）\n")
+    plan = extract_plan(document_from_bytes("plan.txt", text.encode()))
+    assert [m.path for m in plan.measures] == ["2.1"]
+    assert {target.pollutant for target in plan.targets} >= {"PM2.5"}

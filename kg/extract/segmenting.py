@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kg.extract.targets import find_targets
 from kg.models import Span
 from kg.extract.numbering import STYLE_RANK, HeadingMatch, match_heading
 
@@ -227,7 +228,35 @@ def _build_tree(text: str, lines: list[Line], first: int) -> tuple[list[Node], i
         nodes.append(node)
         stack.append(node)
     _set_ends(text, nodes, body_end)
+    for node in nodes:
+        if node.parent is None and not node.plan_level and states_only_targets(text[node.start:node.end], node.title.text):
+            _mark_plan_level(node)
     return nodes, body_end, table_columns
+
+
+_SENTENCE = re.compile(r"[^。；;\n]+")
+_ROLE_CUE = re.compile(r"牵头|负责|配合|责任单位|参与")
+
+
+def states_only_targets(section: str, title: str) -> bool:
+    """A section whose every sentence sets a quantified target and that gives nobody a task is about the
+    plan's goals, whatever its title says (一、2025年目标 / 三、预期成效).
+
+    >>> states_only_targets("到2025年，全市PM2.5平均浓度控制在33微克/立方米以内，优良天数比率达到90%以上。", "预期成效")
+    True
+    >>> states_only_targets("2025年底前完成改造，PM2.5浓度下降5%。（市生态环境局负责）", "推进治理")
+    False
+    """
+    if _ACTION_WORD.search(title) or _ROLE_CUE.search(section):
+        return False
+    sentences = [sentence for sentence in _SENTENCE.findall(section) if len(sentence.strip()) > 12]
+    return bool(sentences) and all(find_targets(sentence) for sentence in sentences)
+
+
+def _mark_plan_level(node: Node) -> None:
+    node.plan_level = True
+    for child in node.children:
+        _mark_plan_level(child)
 
 
 def _heading_title(text: str, line: Line, heading: HeadingMatch) -> Span:
