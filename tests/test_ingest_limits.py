@@ -79,7 +79,7 @@ def test_lines_past_the_parser_buffer_are_loaded_whole(tmp_path: Path, monkeypat
                                                        bulk: bool) -> None:
     """With the long-line threshold lowered to 2 KB, every plan's full text (and its longest spans) take the
     path a 17 MB text takes; replacing the plan also reloads them from the journal's side."""
-    monkeypatch.setattr(kg.store, "LONG_LINE", 2048)
+    monkeypatch.setattr(kg.store.nquads, "LONG_LINE", 2048)
     store = tmp_path / "store"
     with OxigraphStore(store) as opened:
         ingest_files(opened, [SEED, OTHER], bulk=bulk)
@@ -112,21 +112,21 @@ def test_a_plan_of_17_mb_is_loaded_with_exact_spans(tmp_path: Path) -> None:
 
 FAIL_HALF_WAY = """
 import errno, sys, pyoxigraph, kg.store
-_real = kg.store._bulk_load_nquads
+_real = kg.store.journal._bulk_load_nquads
 def half_then_full(db, source, lenient=False):
     if sys._getframe(1).f_code.co_name != "_bulk_replace":  # another user of the helper (kg/relations)
         return _real(db, source, lenient=lenient)
     lines = open(source, "rb").read().splitlines(keepends=True)
     db.bulk_load(input=b"".join(lines[: len(lines) // 2]), format=pyoxigraph.RdfFormat.N_QUADS)
     raise OSError(errno.ENOSPC, "IO error: No space left on device: While appending to file: 000042.sst")
-kg.store._bulk_load_nquads = half_then_full
+kg.store.journal._bulk_load_nquads = half_then_full
 """
 
 FAIL_JOURNAL = """
 import errno, json, types, kg.store
 def full(*args, **kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
-kg.store.json = types.SimpleNamespace(dumps=full, loads=json.loads)
+kg.store.journal.json = types.SimpleNamespace(dumps=full, loads=json.loads)
 """
 
 
@@ -150,14 +150,14 @@ def test_a_full_disk_during_a_load_leaves_the_store_as_it_was(seeded: Path, faul
 def test_an_error_of_any_kind_during_a_bulk_load_is_undone(seeded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = content(seeded)
 
-    real = kg.store._bulk_load_nquads
+    real = kg.store.journal._bulk_load_nquads
 
     def broken(db, source, lenient=False):  # noqa: ANN001
         if sys._getframe(1).f_code.co_name != "_bulk_replace":  # another user of the helper (kg/relations)
             return real(db, source, lenient=lenient)
         raise MemoryError("Reached the buffer maximal size of 16777216")
 
-    monkeypatch.setattr(kg.store, "_bulk_load_nquads", broken)
+    monkeypatch.setattr(kg.store.journal, "_bulk_load_nquads", broken)
     with OxigraphStore(seeded) as opened, pytest.raises(StoreError, match="nothing was changed"):
         ingest_files(opened, [OTHER])
     assert content(seeded) == before
@@ -168,7 +168,7 @@ def test_a_crash_while_restoring_is_finished_by_the_next_writer(seeded: Path, tm
     before = content(seeded)
     crash = FAIL_HALF_WAY + """
 import os
-_move = kg.store._swap_in_checkpoint
+_move = kg.store.journal._swap_in_checkpoint
 def swap(folder, journal):
     discard = journal / "discard"; discard.mkdir()
     for entry in folder.iterdir():
@@ -176,7 +176,7 @@ def swap(folder, journal):
             entry.rename(discard / entry.name)
     (journal / "restoring").touch()
     os._exit(9)
-kg.store._swap_in_checkpoint = swap
+kg.store.journal._swap_in_checkpoint = swap
 """
     done = run_airkg("ingest", OTHER, "--store", seeded, prelude=crash)
     assert done.returncode == 9, done.stderr[-2000:]
@@ -203,7 +203,7 @@ def test_a_really_full_disk(tmp_path: Path) -> None:
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         store = disk / "store"
-        no_check = "import kg.store\nkg.store.SPACE_PER_NQUADS_BYTE = 0.0\nkg.store.SPACE_MARGIN = 0\n"
+        no_check = "import kg.store\nkg.store.journal.SPACE_PER_NQUADS_BYTE = 0.0\nkg.store.journal.SPACE_MARGIN = 0\n"
         done = run_airkg("ingest", SEED, "--store", store, "--jobs", "1", prelude=no_check)
         assert done.returncode == 0, done.stderr[-2000:]
         before = content(store)
@@ -266,14 +266,14 @@ def test_sigterm_during_a_load_removes_the_spool_and_undoes_the_load(seeded: Pat
     spools.mkdir()
     slow = """
 import sys, time, kg.store
-_real = kg.store._bulk_load_nquads
+_real = kg.store.journal._bulk_load_nquads
 def slow(db, source, lenient=False):
     _real(db, source, lenient=lenient)
     if sys._getframe(1).f_code.co_name != "_bulk_replace":
         return
     print("LOADED", file=sys.stderr, flush=True)
     time.sleep(60)
-kg.store._bulk_load_nquads = slow
+kg.store.journal._bulk_load_nquads = slow
 """
     script = f"import sys\n{slow}\nfrom kg.cli import main\nsys.argv = ['airkg', *sys.argv[1:]]\nmain()\n"
     process = subprocess.Popen([sys.executable, "-c", script, "ingest", str(OTHER), "--store", str(seeded)],
@@ -355,7 +355,7 @@ def test_long_lines_are_set_aside_wherever_they_fall(tmp_path: Path, monkeypatch
 
     import pyoxigraph as ox
 
-    monkeypatch.setattr(kg.store, "LONG_LINE", 260)  # a line of 200 characters of 汉 is 600+ bytes
+    monkeypatch.setattr(kg.store.nquads, "LONG_LINE", 260)  # a line of 200 characters of 汉 is 600+ bytes
     rnd = random.Random(seed)
     lines = []
     for index in range(3000):

@@ -1,5 +1,5 @@
 """The store's query path as the service uses it: the guard's parse under concurrency and for VALUES
-data, the reused query threads, and the conversion of terms (kg/store.py, ``OxigraphStore.query``)."""
+data, the reused query threads, and the conversion of terms (kg/store/, ``OxigraphStore.query``)."""
 
 from __future__ import annotations
 
