@@ -74,6 +74,11 @@ def _section(r: dict[str, Any], command: str) -> Iterator[str]:
                      f"{mem['self_mib']:,.0f} / {mem['largest_child_mib']:,.0f} / {mem['upper_bound_mib']:,.0f} MiB"])
     yield from _table(["path", "wall s", "CPU s", "phases (s)", "quads", "quads/s", "store on disk", "peak memory"],
                       rows)
+    rerun = r["build"].get("cli", {}).get("rerun_unchanged")
+    if rerun:
+        yield ""
+        yield f"Re-running `airkg build` on the unchanged corpus (a fresh process, imports included): " \
+              f"{rerun['seconds']} s wall, {rerun['cpu_seconds']} s CPU; it printed: {rerun['summary']}"
     for key, why in r.get("skipped", {}).items():
         if key.startswith("build_"):
             yield ""

@@ -111,8 +111,15 @@ def build(
     jobs: JobsOption = 0,
     bulk: BulkOption = True,
 ) -> None:
-    """Extract every document in seeds/ and load the graph into the store."""
-    _load([seeds], store, jobs, PlanOverrides(), bulk)
+    """Bring the store up to date with the documents in seeds/: new and changed files are extracted and loaded,
+    unchanged ones skipped, plans whose files are gone removed (all at once; kg/incremental.py)."""
+    from kg.incremental import build_corpus
+
+    with terminate_gracefully(), open_store(store) as target:  # opened first: a store held by a server fails fast
+        report = build_corpus(target, seeds, jobs=jobs or os.cpu_count() or 1, bulk=bulk,
+                              progress=lambda total: _progress(total, "extracting"))
+    for line in report.lines():
+        typer.echo(line)
 
 
 @app.command()
