@@ -107,7 +107,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
-    triples: int = 0
+    triples: int | None = None
+    """The store's triples after a write; None when nothing changed (not counted: ~9 s at 25 M quads)."""
     graphs: int = 0
 
     def lines(self) -> list[str]:
@@ -117,9 +118,10 @@ class BuildReport:
             out.append(f"{'replaced' if plan.plan_id in self.replaced else 'added'} {plan.plan_id}  {plan.summary}")
         out += [f"removed {printable(plan_id)} (its file is gone from the corpus)" for plan_id in self.removed]
         out += [f"skipped {printable(str(path))}: {why}" for path, why in self.skipped]
+        held = (f"the store holds {self.triples} triples in {self.graphs} graphs" if self.triples is not None
+                else f"nothing was written (the store holds {self.graphs} graphs)")
         out.append(f"{len(self.plans)} plans loaded ({len(self.added)} new, {len(self.replaced)} replaced), "
-                   f"{len(self.unchanged)} unchanged (skipped), {len(self.removed)} removed; "
-                   f"the store holds {self.triples} triples in {self.graphs} graphs.")
+                   f"{len(self.unchanged)} unchanged (skipped), {len(self.removed)} removed; {held}.")
         return out
 
 
@@ -161,8 +163,10 @@ def build_corpus(store: Store, corpus: Path, jobs: int = 1,
             del entries[plan_id]
         if changed or report.removed:
             _write(store, report, changed, entries.values(), jobs, progress, bulk, spool_dir, present)
-        report.triples = store.triple_count()
-        report.graphs = len(store.graph_iris())
+            report.triples = store.triple_count()
+            report.graphs = len(store.graph_iris())
+        else:
+            report.graphs = len(present)
     return report
 
 
