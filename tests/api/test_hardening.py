@@ -25,20 +25,12 @@ import httpx
 import pytest
 
 from kg.store import OxigraphStore
+from tests.serving import ROOT, airkg_serve
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 4  # AIRKG_QUERY_TIMEOUT of the server under test
 PLANS_BOUND = 2.0  # seconds /api/plans may take during an attack (1 s measured; see the module docstring)
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -51,39 +43,10 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store = tmp_path_factory.mktemp("hardened") / "store"
-    port = free_port()
-    log = (tmp_path_factory.mktemp("log") / "serve.log").open("w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRKG_")}
-    env.update(AIRKG_QUERY_TIMEOUT=str(TIMEOUT), AIRKG_QUERY_MEMORY_MB="1024", AIRKG_MAX_RESPONSE_BYTES="5000000",
-               AIRKG_QUERY_WORKERS="2", AIRKG_QUERY_QUEUE="2")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"airkg serve exited with {process.returncode}:\n{log.read()}")
-            try:
-                if httpx.get(f"{url}/api/plans", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("airkg serve did not answer within 120 s")
-            time.sleep(0.3)
+    limits = dict(AIRKG_QUERY_TIMEOUT=str(TIMEOUT), AIRKG_QUERY_MEMORY_MB="1024", AIRKG_MAX_RESPONSE_BYTES="5000000",
+                  AIRKG_QUERY_WORKERS="2", AIRKG_QUERY_QUEUE="2")
+    with airkg_serve(str(store), tmp_path_factory.mktemp("log"), limits) as (url, process):
         yield Served(url, process, store)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,7 @@ start, queried with a real SPARQL client (SPARQLWrapper) and with httpx."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.error import HTTPError
 
 import httpx
@@ -19,49 +12,15 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from rdflib import Graph
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.serving import airkg_serve
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("served") / "store"
-    port = free_port()
-    log = (tmp_path_factory.mktemp("log") / "serve.log").open("w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRKG_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"airkg serve exited with {process.returncode}:\n{log.read()}")
-            try:
-                if httpx.get(f"{url}/api/plans", timeout=2, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("airkg serve did not answer within 120 s")
-            time.sleep(0.3)
+    with airkg_serve(str(store), tmp_path_factory.mktemp("log")) as (url, _):
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        log.close()
 
 
 @pytest.mark.server

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,8 +22,8 @@ from rdflib import Graph, Literal, URIRef
 
 from fixtures_virtuoso import virtuoso_read_url, virtuoso_url  # noqa: F401 - fixtures
 from kg.store import DEFAULT_GRAPH_PREFIX, SparqlEndpointStore
+from tests.serving import ROOT, airkg_serve
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "airkg-secret-7f3c9a"
 
 pytestmark = [pytest.mark.server, pytest.mark.virtuoso]
@@ -92,41 +90,9 @@ def graph_hash(url: str, prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def served(virtuoso_read_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    port = socket.socket()
-    port.bind(("127.0.0.1", 0))
-    number = port.getsockname()[1]
-    port.close()
-    log = (tmp_path_factory.mktemp("log") / "serve.log").open("w+")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRKG_")}
-    env.update(AIRKG_BUILD_IF_EMPTY="false", AIRKG_QUERY_TIMEOUT="10")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--store", virtuoso_read_url, "--port", str(number)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{number}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"airkg serve exited with {process.returncode}:\n{log.read()}")
-            try:
-                if httpx.get(f"{url}/api/plans", timeout=5, trust_env=False).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("airkg serve did not answer within 120 s")
-            time.sleep(0.3)
+    settings = dict(AIRKG_BUILD_IF_EMPTY="false", AIRKG_QUERY_TIMEOUT="10")
+    with airkg_serve(virtuoso_read_url, tmp_path_factory.mktemp("log"), settings, probe_timeout=5) as (url, _):
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-        log.close()
 
 
 def bif_queries(target: str, graph: str) -> list[str]:
