@@ -48,6 +48,9 @@ _TURTLE = "text/turtle"
 _TURTLE_HEADER = b"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
 
 
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+
+
 class SparqlEndpointStore(Store):
     """Any SPARQL 1.1 endpoint: the Protocol for queries and updates, and the Graph Store
     Protocol for whole-graph writes and reads when its URL is known.
@@ -102,6 +105,19 @@ class SparqlEndpointStore(Store):
             raise StoreError(f"{self!r} is closed")
         return self._client
 
+    def _exchange(self, method: str, url: str, limit: float, max_bytes: int | None, **kwargs: Any) -> httpx.Response:
+        """Send once; an idempotent request (GET, PUT, DELETE) whose connection the endpoint dropped mid-answer
+        is sent once more (Virtuoso sometimes closes one after a digest challenge)."""
+        for attempt in (1, 2):
+            try:
+                if max_bytes is None:
+                    return self._http.request(method, url, timeout=limit, **kwargs)
+                return self._bounded(self._http.build_request(method, url, timeout=limit, **kwargs), max_bytes)
+            except httpx.RemoteProtocolError:
+                if attempt == 2 or method not in _IDEMPOTENT:
+                    raise
+        raise AssertionError("unreachable")
+
     def _send(self, method: str, url: str, *, timeout: float | None = None, max_bytes: int | None = None,
               **kwargs: Any) -> httpx.Response:
         """One HTTP exchange; transport failures become StoreError (or QueryTimeout).
@@ -111,10 +127,7 @@ class SparqlEndpointStore(Store):
         """
         limit = self._http_timeout if timeout is None else timeout + 5.0
         try:
-            if max_bytes is None:
-                response = self._http.request(method, url, timeout=limit, **kwargs)
-            else:
-                response = self._bounded(self._http.build_request(method, url, timeout=limit, **kwargs), max_bytes)
+            response = self._exchange(method, url, limit, max_bytes, **kwargs)
         except httpx.TimeoutException as exc:
             if timeout is not None:
                 raise QueryTimeout(f"query ran past {timeout:g} s") from exc
