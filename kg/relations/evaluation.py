@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.evaluation import FieldScore
 from kg.relations.features import read_measures, read_plans
 from kg.relations.lineage import PreparedCache, lineage_between
 from kg.relations.matching import CHOSEN, THRESHOLDS, PairScorer, candidates
@@ -18,30 +18,15 @@ METHODS = ("tfidf", "codes", "hybrid")
 GRID = tuple(round(0.02 * i, 2) for i in range(3, 26))
 
 
-@dataclass
-class LineageScore:
+class LineageScore(FieldScore):
+    """Lineage links found against those annotated, for one method at one threshold."""
+
     method: str
     threshold: float
+    field: str = "lineage"
     true_positives: int = 0
     false_positives: int = 0
     false_negatives: int = 0
-    missed: list[str] = field(default_factory=list)
-    spurious: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        found = self.true_positives + self.false_positives
-        return self.true_positives / found if found else 1.0
-
-    @property
-    def recall(self) -> float:
-        expected = self.true_positives + self.false_negatives
-        return self.true_positives / expected if expected else 1.0
-
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
 
 
 def load_lineage_golden(path: Path) -> list[dict]:
@@ -59,7 +44,7 @@ def score_lineage(store: Store, pairs: Sequence[dict], method: str, threshold: f
     if missing:
         raise KeyError(f"plans not in the store: {', '.join(sorted(missing))}")
     prepared = PreparedCache(read_measures(store, ids))
-    result = LineageScore(method, threshold)
+    result = LineageScore(method=method, threshold=threshold)
     for pair in pairs:
         gold = {(link["lower"], link["higher"]) for link in pair["links"]}
         found = {(m.lower.measure.path, m.higher.measure.path)
