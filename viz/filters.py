@@ -85,8 +85,8 @@ class GraphFilter:
         sector: A sector code, label or IRI; narrower sectors are included.
         agency: An agency name (canonical or as written), id or IRI.
         role: lead, responsible, support or implementing (of ``agency`` if given, else of any agency).
-        due_from: Deadlines ending on or after this day.
-        due_to: Deadlines starting on or before this day.
+        due_from: A deadline due on or after this day (as the lists, the API and deadlines-in-range).
+        due_to: A deadline due on or before this day (a month or a year: its last day).
         focus: Draw the neighbourhood of this entity (IRI or id) instead.
         depth: Steps out from ``focus``: 1 or 2.
         nodes: Draw these entities (IRIs or ids) with their measures' context instead.

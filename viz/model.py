@@ -135,7 +135,7 @@ def _add_deadline(graph: nx.MultiDiGraph, deadline: Deadline) -> str:
     if node not in graph:
         rows = [("kind", deadline.kind)] + ([("due", deadline.due)] if deadline.due else []) + (
             [("until", deadline.end)] if deadline.end else [])
-        narrow = {"due_from": deadline.due, "due_to": deadline.end or deadline.due} if deadline.due else {}
+        narrow = {"due_from": deadline.due, "due_to": deadline.due} if deadline.due else {}
         label = deadline_label(deadline)
         graph.add_node(node, kind="deadline", iri=None, label=label, heading=label, rows=rows, text=None,
                        sentences=[], narrow=narrow, originals=[])

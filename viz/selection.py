@@ -199,13 +199,12 @@ def select(store: Store, graph_filter: GraphFilter) -> Selection:
             lines.append("?fAssignment airkg:agency ?fAgency .")
         if f.role:
             lines.append(f"?fAssignment airkg:role {sparql_iri(RES + 'role/' + f.role)} .")
-    if f.due_from or f.due_to:
-        lines.append("?m airkg:hasDeadline ?fDeadline . ?fDeadline airkg:dueDate ?fDue .")
-        lines.append("OPTIONAL { ?fDeadline airkg:endDate ?fEnd }")
+    if f.due_from or f.due_to:  # due in the range: the one meaning of the lists, the API and the saved queries
+        lines.append("?m airkg:hasDeadline/airkg:dueDate ?fDue .")
+        if f.due_from:
+            lines.append(f'FILTER(?fDue >= "{f.due_from.isoformat()}"^^xsd:date)')
         if f.due_to:
             lines.append(f'FILTER(?fDue <= "{f.due_to.isoformat()}"^^xsd:date)')
-        if f.due_from:
-            lines.append(f'FILTER(COALESCE(?fEnd, ?fDue) >= "{f.due_from.isoformat()}"^^xsd:date)')
     selection.pattern = "\n  ".join(lines)
     return selection
 
