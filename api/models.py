@@ -314,9 +314,14 @@ class SavedQueriesPublic(BaseModel):
 
 
 class QueryResultPublic(BaseModel):
-    """A saved query's answer: variable names and one object per row (IRIs and literals as strings)."""
+    """A saved query's answer, a page at a time: variable names and one object per row (IRIs and literals as
+    strings), with the number of rows of the whole answer."""
 
     name: str
     vars: list[str]
     rows: list[dict[str, str | None]]
-    count: int
+    count: int = Field(description="Rows on this page.")
+    total: int | None = Field(None, description="Rows of the whole answer, over all pages.")
+    limit: int | None = Field(None, description="Most rows a page holds.")
+    offset: int = Field(0, description="Rows skipped before this page.")
+    next: str | None = Field(None, description="The next page's URL, when there are more rows.")

@@ -93,20 +93,22 @@ def time_queries(open_backend: Callable[[], Any], repeat: int, budget_s: float, 
 
     out: dict[str, Any] = {}
     for name, query in sorted(saved_queries().items()):
-        bindings = resolve_params(query, {})
-        out[name] = _forked(open_backend, query.sparql, bindings, repeat, budget_s, timeout_s)
+        out[name] = _forked(open_backend, query.sparql, lambda backend, query=query: resolve_params(query, {}, backend),
+                            repeat, budget_s, timeout_s)
     return out
 
 
-def _forked(open_backend: Callable[[], Any], sparql: str, bindings: dict[str, Any], repeat: int, budget_s: float,
-            timeout_s: float) -> dict[str, Any]:
+def _forked(open_backend: Callable[[], Any], sparql: str, bindings: Callable[[Any], dict[str, Any]], repeat: int,
+            budget_s: float, timeout_s: float) -> dict[str, Any]:
+    """Time ``sparql`` in a child process; ``bindings`` resolves its parameters there, against the backend (an
+    agency parameter is looked up in the store: untimed)."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
     def child() -> None:
         backend = open_backend()
         try:
-            send.send(time_query(backend, sparql, bindings, repeat, budget_s))
+            send.send(time_query(backend, sparql, bindings(backend), repeat, budget_s))
         except Exception as exc:  # noqa: BLE001 - the backend's refusal is the query's result (e.g. Virtuoso's estimate)
             send.send({"error": f"{type(exc).__name__}: {str(exc)[:300]}"})
         finally:

@@ -315,10 +315,13 @@ def query_command(
         "--param", "-p", help="KEY=VALUE, once per parameter; values in Chinese or English (region=山东, Shandong).",
     )] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (SPARQL results JSON)")] = "table",
+    limit: Annotated[Optional[int], typer.Option(help="Print at most this many rows (a page; every row if not given).")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many rows first (with --limit: the page's start).")] = 0,
     store: StoreOption = None,
 ) -> None:
-    """Run a saved query of queries/ with parameters, or list them (--list)."""
-    from kg.queries import parse_param_options, resolve_params, saved_query
+    """Run a saved query of queries/ with parameters, or list them (--list); --limit and --offset page a large answer."""
+    from kg.queries import parse_param_options, resolve_params, run_saved_page, saved_query
+    from kg.query_params import STORE_PARAM_TYPES
     from kg.results import FORMATS, render
 
     if list_queries:
@@ -329,9 +332,21 @@ def query_command(
     if format not in FORMATS:
         raise InputError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     query = saved_query(name)
-    bindings = resolve_params(query, parse_param_options(param or []))
+    raw = parse_param_options(param or [])
+    for key in raw:
+        query.param(key)  # an unknown parameter is refused before the store is opened
+    if not any(p.type in STORE_PARAM_TYPES for p in query.params):
+        resolve_params(query, raw)  # and so is a bad value, unless the store must name an agency or a plan
     with open_store(store, read_only=True) as source:
-        typer.echo(render(source.query(query.sparql, bindings), format))
+        if limit is None and offset == 0:
+            typer.echo(render(source.query(query.sparql, resolve_params(query, raw, source)), format))
+            return
+        page = run_saved_page(source, name, raw, limit if limit is not None else 10_000, offset)
+        typer.echo(render(page.result, format))
+        shown = len(page.result.rows)
+        where = f"rows {offset + 1}–{offset + shown}" if shown else f"no rows past {offset}"
+        typer.echo(f"{where} of {page.total:,}" + (f"; next: --offset {offset + shown}"
+                                                    if offset + shown < page.total else ""), err=True)
 
 
 def _saved_queries_table() -> str:

@@ -88,6 +88,7 @@ import os
 import re
 from collections.abc import Mapping
 from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -296,12 +297,14 @@ def saved_query(name: str, folder: Path | None = None) -> SavedQuery:
 # --------------------------------------------------------------------------- running
 
 
-def resolve_params(query: SavedQuery, raw: Mapping[str, str]) -> dict[str, Node]:
+def resolve_params(query: SavedQuery, raw: Mapping[str, str], store: Store | None = None) -> dict[str, Node]:
     """The bindings for ``query`` from the values a user typed.
 
     Args:
         query: The saved query.
         raw: Parameter name -> value as typed; parameters not given take their default.
+        store: The store naming the agencies and plans of ``agency`` and ``plan`` parameters (needed only
+            when the query has one).
 
     Returns:
         Variable name -> IRI or literal, for every parameter that is bound.
@@ -325,7 +328,7 @@ def resolve_params(query: SavedQuery, raw: Mapping[str, str]) -> dict[str, Node]
                 raise InputError(f"query {query.name!r} needs a value for {param.name} ({param.type}), got {got}")
             continue
         try:
-            bindings[param.name] = resolve_value(param.type, value)
+            bindings[param.name] = resolve_value(param.type, value, store)
         except InputError as error:
             raise InputError(f"parameter {param.name}: {error.detail}") from None
     return bindings
@@ -352,7 +355,86 @@ def run_saved_query(
         QueryTimeout, StoreError: From the store.
     """
     query = saved_query(name, folder)
-    return store.query(query.sparql, resolve_params(query, raw_params or {}), timeout=timeout)
+    return store.query(query.sparql, resolve_params(query, raw_params or {}, store), timeout=timeout)
+
+
+# --------------------------------------------------------------------------- paging large answers
+
+#: Rows a page holds when none is asked for (the API's and the web form's default).
+DEFAULT_PAGE = 100
+#: The most rows one page may hold.
+MAX_PAGE = 10_000
+_OWN_SLICE = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*$", re.IGNORECASE)
+_totals: dict[tuple, int] = {}
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a saved query's answer: its rows, where it starts, and how many rows the answer has."""
+
+    result: QueryResult
+    total: int
+    limit: int
+    offset: int
+
+
+def run_saved_page(
+    store: Store,
+    name: str,
+    raw_params: Mapping[str, str] | None = None,
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
+    timeout: float | None = None,
+    folder: Path | None = None,
+) -> QueryPage:
+    """Rows ``offset`` to ``offset + limit`` of the saved query ``name``, and the number of rows of its answer.
+
+    The page is asked of the store with ``LIMIT`` and ``OFFSET`` after the query's own ``ORDER BY``, so no
+    more than a page of rows is read into Python; the total is a ``COUNT(*)`` over the query as a
+    sub-SELECT, asked only when the page does not show it (a first page shorter than ``limit`` is the whole
+    answer), and kept per query, parameters and store generation (an embedded store's writes bump it).
+
+    Raises:
+        InputError: Unknown query, bad parameter or value, or a limit or offset out of range.
+        QueryTimeout, StoreError: From the store.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise InputError(f"limit must be between 1 and {MAX_PAGE}, not {limit}")
+    if offset < 0:
+        raise InputError(f"offset must be 0 or more, not {offset}")
+    query = saved_query(name, folder)
+    bindings = resolve_params(query, raw_params or {}, store)
+    text = query.sparql.rstrip()
+    if _OWN_SLICE.search(text) or not re.search(r"^\s*SELECT\b", text, re.IGNORECASE | re.MULTILINE):
+        whole = store.query(query.sparql, bindings, timeout=timeout)  # an ASK, or a query that slices itself
+        rows = whole.rows[offset:offset + limit]
+        return QueryPage(QueryResult(whole.kind, whole.vars, rows, whole.boolean, whole.graph),
+                         len(whole.rows), limit, offset)
+    page = store.query(f"{text}\nLIMIT {limit} OFFSET {offset}", bindings, timeout=timeout)
+    if offset == 0 and len(page.rows) < limit:
+        return QueryPage(page, len(page.rows), limit, offset)
+    return QueryPage(page, _total(store, query, text, bindings, timeout), limit, offset)
+
+
+def _total(store: Store, query: SavedQuery, text: str, bindings: Mapping[str, Node], timeout: float | None) -> int:
+    """The number of rows of ``query``'s answer: ``COUNT(*)`` over it as a sub-SELECT (its bindings inside)."""
+    from kg.store.query_shaping import _shape, _with_values  # noqa: PLC2701 — the store's own placing of bindings
+
+    generation = getattr(store, "generation", None)
+    key = (id(store), generation, query.name, query.sparql, tuple(sorted((k, str(v)) for k, v in bindings.items())))
+    if generation is not None and key in _totals:
+        return _totals[key]
+    shape = _shape(text)
+    bound = _with_values(text, shape, bindings)
+    start = shape.form
+    counted = f"{bound[:start]}SELECT (COUNT(*) AS ?total) WHERE {{\n{bound[start:]}\n}}"
+    rows = store.query(counted, timeout=timeout).rows
+    total = int(str(rows[0]["total"])) if rows and rows[0].get("total") is not None else 0
+    if generation is not None:
+        if len(_totals) > 512:
+            _totals.clear()
+        _totals[key] = total
+    return total
 
 
 def parse_param_options(options: list[str]) -> dict[str, str]:

@@ -208,20 +208,29 @@ _RESOLVERS: dict[str, Callable[[str], Node]] = {
     "string": _string,
 }
 
+#: Parameter types named by what the store holds (agencies, plans): resolved against a store.
+STORE_PARAM_TYPES: tuple[str, ...] = ("agency", "plan")
 #: The parameter types a saved query may declare.
-PARAM_TYPES: tuple[str, ...] = tuple(_RESOLVERS)
+PARAM_TYPES: tuple[str, ...] = (*_RESOLVERS, *STORE_PARAM_TYPES)
 
 
-def resolve_value(kind: str, value: str) -> Node:
+def resolve_value(kind: str, value: str, store=None) -> Node:
     """The RDF term for ``value`` read as a parameter of type ``kind``.
 
     Args:
         kind: One of :data:`PARAM_TYPES`.
         value: The text the user gave.
+        store: The store whose agencies and plans name an ``agency`` or ``plan`` value (the same resolver
+            as the filters of the lists, the API and ``/graph``: names, ids, IRIs, a unique part of a name).
 
     Raises:
-        InputError: The value does not resolve; the message says what is accepted.
+        InputError: The value does not resolve (for an agency or a plan: ``did you mean …``); the message
+            says what is accepted.
     """
+    if kind in STORE_PARAM_TYPES:
+        if store is None:
+            raise InputError(f"a {kind} is looked up in the store, and none was given")
+        return resolve_agency(store, value) if kind == "agency" else resolve_plan(store, value)
     return _RESOLVERS[kind](value)
 
 

@@ -24,7 +24,11 @@ _LABELS = """SELECT ?x ?label ?id WHERE {{ {values}
 _ROW_FILTERS = {"agency": "agency", "plan": "plan", "planNode": "plan", "pollutant": "pollutant", "sector": "sector",
                 "region": "region", "lead": "agency", "supporter": "agency"}
 #: The roles a saved query counts, where it counts only some: its rows' measures are those.
-_QUERY_ROLES = {"lead-agencies": "lead,responsible", "supporting-agencies": "support"}
+_QUERY_ROLES = {"lead-agencies": "lead,responsible"}
+#: Saved queries whose rows' measures no filter of the list can select exactly (two agencies in two roles),
+#: and the saved query listing exactly a row's measures: its parameters are the query's own and the row's
+#: values (row variable -> parameter).
+_DRILL_DOWNS = {"supporting-agencies": ("supported-measures", {"supporter": "supporter"})}
 #: Query parameters that are also filters of the measures list.
 _PARAM_FILTERS = {"region": "region", "pollutant": "pollutant", "sector": "sector", "basis": "basis",
                   "agency": "agency", "role": "role"}
@@ -126,10 +130,15 @@ def link_rows(store, result: QueryResultPublic, params: Mapping[str, str] | None
             for var, cell in zip(result.vars, cells):
                 if var in ("measure", "path") and cell.href is None:
                     cell.href = _page(measure)
+        drill = _DRILL_DOWNS.get(query_name or "")
         if measure is not None:
             rest = measure[len(RES):].removeprefix("plan/")
             plan, _, path = rest.partition("/measure/")
             linked.measures, linked.source = f"/measures/{plan}:{path}", f"/plans/{plan}#text-{path}"
+        elif drill is not None:
+            target, from_row = drill
+            wanted = {**given, **{param: row[var] for var, param in from_row.items() if row.get(var)}, "run": "1"}
+            linked.measures = f"/queries/{target}?" + urlencode(wanted)
         elif len(narrow) > len(base) or any(k in narrow for k in ("agency", "plan")):
             linked.measures = "/measures?" + urlencode(narrow)
         out.rows.append(linked)
@@ -140,11 +149,12 @@ def link_rows(store, result: QueryResultPublic, params: Mapping[str, str] | None
     return out
 
 
-def editor_text(name: str, params: Mapping[str, str], folder=None) -> str | None:
-    """The saved query's text with its parameters written in (a VALUES block), to open in the editor."""
+def editor_text(name: str, params: Mapping[str, str], folder=None, store=None) -> str | None:
+    """The saved query's text with its parameters written in (a VALUES block), to open in the editor (None when
+    a parameter does not resolve; an agency or plan parameter is looked up in ``store``)."""
     try:
         query = saved_query(name, folder)
-        bindings = resolve_params(query, dict(params))
+        bindings = resolve_params(query, dict(params), store)
         from kg.store import _shape, _with_values  # noqa: PLC2701 — the store's own placing of bindings
 
         return _with_values(query.sparql, _shape(query.sparql), bindings)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from api.models import QueryParameterPublic, QueryResultPublic, SavedQueryPublic
-from kg.queries import SavedQuery, load_saved_queries, queries_dir, run_saved_query, saved_query
+from kg.queries import QueryPage, SavedQuery, load_saved_queries, queries_dir, run_saved_page, run_saved_query, saved_query
 from kg.results import plain
 from kg.store import QueryResult, Store
 
@@ -33,10 +33,19 @@ def run_saved(store: Store, name: str, params: Mapping[str, str], timeout: float
     return run_saved_query(store, name, dict(params), timeout=timeout, folder=folder)
 
 
-def result_public(name: str, result: QueryResult) -> QueryResultPublic:
+def run_saved_paged(store: Store, name: str, params: Mapping[str, str], limit: int, offset: int, timeout: float,
+                    folder: Path | None) -> QueryPage:
+    """One page of a saved query's answer and its total (:func:`kg.queries.run_saved_page`)."""
+    return run_saved_page(store, name, dict(params), limit, offset, timeout=timeout, folder=folder)
+
+
+def result_public(name: str, result: QueryResult, page: QueryPage | None = None) -> QueryResultPublic:
     if result.kind == "ask":
         return QueryResultPublic(name=name, vars=["boolean"], rows=[{"boolean": str(bool(result.boolean)).lower()}],
-                                 count=1)
+                                 count=1, total=1)
     rows = [{var: (plain(row.get(var)) if row.get(var) is not None else None) for var in result.vars}
             for row in result.rows]
-    return QueryResultPublic(name=name, vars=result.vars, rows=rows, count=len(rows))
+    if page is None:
+        return QueryResultPublic(name=name, vars=result.vars, rows=rows, count=len(rows), total=len(rows))
+    return QueryResultPublic(name=name, vars=result.vars, rows=rows, count=len(rows), total=page.total,
+                             limit=page.limit, offset=page.offset)

@@ -24,7 +24,7 @@ from api.reads.measures import find_measures, matching_iris, measure_details
 from api.reads.names import resolve_filter
 from api.reads.plans import get_plan, list_plans, plan_iris, plan_regions, plan_text
 from api.reads.result_links import editor_text, link_rows
-from api.reads.saved import get_saved, list_saved, result_public, run_saved
+from api.reads.saved import get_saved, list_saved, result_public, run_saved_paged
 from api.routes.entity_pages import router as entity_router
 from api.routes.measure_pages import router as measure_page_router
 from api.routes.ids import PlanId
@@ -46,6 +46,8 @@ MAX_PLAN_OPTIONS = 300
 MAX_AGENCY_OPTIONS = 400
 #: Plans on one page of the home page.
 HOME_PAGE_PLANS = 100
+#: Rows on one page of a saved query's answer on its form.
+QUERY_PAGE = 100
 
 
 def page_filter(request: Request, **fixed: str) -> MeasureFilter:
@@ -215,10 +217,10 @@ def _fill_months(counts: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int
 
 
 @router.get("/queries", response_class=HTMLResponse)
-def queries_page(request: Request, settings: SettingsDep, templates: TemplatesDep) -> Response:
+def queries_page(request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep) -> Response:
     queries = list_saved(settings.queries_dir)
     return templates.TemplateResponse(request, "queries.html", {
-        "queries": queries, "editor": {q.name: editor_text(q.name, {}, settings.queries_dir) for q in queries}})
+        "queries": queries, "editor": {q.name: editor_text(q.name, {}, settings.queries_dir, store) for q in queries}})
 
 
 @router.get("/queries/{name}", response_class=HTMLResponse)
@@ -228,11 +230,14 @@ def query_page(name: str, request: Request, store: UserStoreDep, settings: Setti
         query = get_saved(name, settings.queries_dir)
     except InputError as error:
         raise NotFound(error.detail) from None
-    params = {key: value for key, value in request.query_params.items() if key != "run" and value.strip()}
+    params = {key: value for key, value in request.query_params.items()
+              if key not in ("run", "limit", "offset") and value.strip()}
     result, error, linked = None, None, None
+    limit, offset = _paging(request)
     if "run" in request.query_params:
         try:
-            result = result_public(name, run_saved(store, name, params, settings.query_timeout, settings.queries_dir))
+            page = run_saved_paged(store, name, params, limit, offset, settings.query_timeout, settings.queries_dir)
+            result = result_public(name, page.result, page)
             linked = link_rows(request.app.state.store, result, params, {p.name: p.default for p in query.parameters},
                                name)
         except AirkgError as failure:
@@ -242,8 +247,23 @@ def query_page(name: str, request: Request, store: UserStoreDep, settings: Setti
     basis = next((params.get(p.name) or p.default for p in query.parameters if p.type == "basis"), None)
     return templates.TemplateResponse(request, "query.html", {
         "query": query, "params": params, "result": result, "linked": linked, "error": error, "basis": basis,
-        "editor_text": editor_text(name, params, settings.queries_dir),
-        "csv_query": _query_without(request, "run")}, status_code=error.status if error else 200)
+        "editor_text": editor_text(name, params, settings.queries_dir, request.app.state.store),
+        "csv_query": _query_without(request, "run", "limit", "offset"),
+        "page_query": {**params, "run": "1", "limit": str(limit)}, "limit": limit, "offset": offset},
+        status_code=error.status if error else 200)
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    """A saved query's page on its form: ``limit`` rows (100 unless given, at most 1,000) from ``offset``."""
+    def number(name: str, default: int, low: int, high: int) -> int:
+        text = request.query_params.get(name, "").strip()
+        if not text:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise InputError(f"{name} must be a whole number from {low} to {high:,}, not {text!r}")
+        return int(text)
+
+    return number("limit", QUERY_PAGE, 1, 1000), number("offset", 0, 0, 100_000_000)
 
 
 @router.get("/editor", response_class=HTMLResponse)
@@ -265,8 +285,10 @@ def editor_page(request: Request, store: UserStoreDep, settings: SettingsDep, te
                 graph_text = answer.graph.serialize(format="turtle")
             else:
                 result = result_public("editor", answer)
-    examples = [{"name": q.name, "title": f"{q.title} ({q.name})", "sparql": editor_text(q.name, {}, settings.queries_dir)
-                 or q.sparql} for q in list_saved(settings.queries_dir)]
+    names = request.app.state.store  # agencies and plans named by parameters are looked up here
+    examples = [{"name": q.name, "title": f"{q.title} ({q.name})",
+                 "sparql": editor_text(q.name, {}, settings.queries_dir, names) or q.sparql}
+                for q in list_saved(settings.queries_dir)]
     return templates.TemplateResponse(request, "editor.html", {
         "text": text, "result": result, "graph_text": graph_text, "error": error, "graph_types": GRAPH_TYPES,
         "examples": examples, "prefixes": QUERY_PREFIXES},
