@@ -69,10 +69,18 @@ def _count(store: Store, iris: list[URIRef], query: str, kind: str, **fmt: str) 
     return sorted(found, key=lambda v: (-v.count, v.label))
 
 
-def facets(store: Store, wanted: MeasureFilter) -> list[Facet]:
-    """The facets of the measures matching ``wanted`` (a filter already given is not counted again)."""
+_WITH_DEADLINE = "SELECT DISTINCT ?m WHERE { ?m airkg:hasDeadline ?d }"
+
+
+def facets(store: Store, wanted: MeasureFilter, with_deadline: bool = False) -> list[Facet]:
+    """The facets of the measures matching ``wanted`` (a filter already given is not counted again); with
+    ``with_deadline``, of those of them that have a deadline (the timeline's measures)."""
     iris, _ = matching_iris(store, wanted)
     key = "facets " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
+    if with_deadline:
+        dated = reused(store, "measures with a deadline", lambda: {row["m"] for row in select(store, _WITH_DEADLINE)})
+        iris = [iri for iri in iris if iri in dated]
+        key += " with a deadline"
 
     def read() -> list[Facet]:
         out = []

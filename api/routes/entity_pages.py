@@ -22,6 +22,7 @@ from api.reads.entities import (
     list_regions,
     list_sectors,
 )
+from api.reads.facets import facets
 from api.reads.measures import find_measures
 from api.reads.plans import plan_iri, plan_regions, plans_by_iri
 from api.routes.ids import AgencyId, ConceptCode, RegionCode
@@ -37,11 +38,12 @@ Basis = Annotated[str | None, Query(pattern="^(stated|inferred|any)$")]
 
 
 def _measures(store, offset: int, basis: str | None, **fixed: str) -> dict:
-    """The entity page's measures: one page, the total, and the links' parameters."""
+    """The entity page's measures: one page, the total, the facets of them all (on the page's basis) and the
+    links' parameters."""
     wanted = MeasureFilter(**fixed, basis=basis or "stated", limit=ENTITY_PAGE, offset=offset)
     measures, total = find_measures(store, wanted)
     return {"measures": measures, "total": total, "wanted": wanted, "params": filter_params(wanted),
-            "offset": offset, "limit": ENTITY_PAGE}
+            "offset": offset, "limit": ENTITY_PAGE, "facets": facets(store, wanted)}
 
 
 @router.get("/agencies", response_class=HTMLResponse)
@@ -63,12 +65,14 @@ def agencies_page(
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
 def agency_page(agency_id: AgencyId, request: Request, store: StoreDep, templates: TemplatesDep,
-                offset: PageOffset = 0) -> Response:
+                offset: PageOffset = 0, basis: Basis = None) -> Response:
     agency = get_agency(store, agency_id)
     assignments = agency_assignments(store, agency_id)
+    wanted = MeasureFilter(agency=agency_id, basis=basis or "stated")
     return templates.TemplateResponse(request, "agency.html", {
         "agency": agency, "assignments": assignments[offset:offset + ENTITY_PAGE], "total": len(assignments),
-        "offset": offset, "limit": ENTITY_PAGE})
+        "offset": offset, "limit": ENTITY_PAGE, "wanted": wanted, "params": filter_params(wanted),
+        "facets": facets(store, wanted)})
 
 
 @router.get("/pollutants", response_class=HTMLResponse)

@@ -7,9 +7,10 @@ import datetime as dt
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -164,12 +165,15 @@ def segments(full_text: str, measures: list[MeasurePublic]) -> list[Segment]:
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(plan_id: PlanId, request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+def plan_page(plan_id: PlanId, request: Request, store: StoreDep, templates: TemplatesDep,
+              basis: Annotated[str | None, Query(pattern="^(stated|inferred|any)$")] = None) -> Response:
     plan = get_plan(store, plan_id)
-    measures, _ = find_measures(store, MeasureFilter(plan=plan_id, limit=500))
+    wanted = MeasureFilter(plan=plan_id, limit=500, basis=basis or "stated")
+    measures, _ = find_measures(store, wanted)
     full_text, file_name = plan_text(store, plan_id)
     return templates.TemplateResponse(request, "plan.html", {
-        "plan": plan, "measures": measures, "segments": segments(full_text, measures), "file_name": file_name})
+        "plan": plan, "measures": measures, "segments": segments(full_text, measures), "file_name": file_name,
+        "wanted": wanted, "params": filter_params(wanted), "facets": facets(store, wanted)})
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -193,7 +197,9 @@ def timeline_page(request: Request, store: StoreDep, templates: TemplatesDep) ->
         key = deadline.due_date.strftime("%Y-%m") if deadline.due_date else "no date"
         months.setdefault(key, []).append(deadline)
     params = filter_params(wanted) if error is None else {}
+    found_facets = facets(store, wanted, with_deadline=True) if error is None else []
     return templates.TemplateResponse(request, "timeline.html", {
+        "facets": found_facets,
         "months": months, "total": total, "shown": len(deadlines), "today": today, "wanted": wanted, "typed": typed,
         "overdue": sum(late for _, late in counts.values()), "choices": filter_choices(store), "error": error,
         "chart": timeline_svg(dict(sorted(_fill_months(counts).items()))), "params": params, "shown_names": shown,
