@@ -153,11 +153,14 @@ def remove(plan: str, store: StoreOption = None) -> None:
 def export(
     format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.trig,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default stdout).")] = None,
+    web_annotation: Annotated[bool, typer.Option(
+        "--web-annotation", help="Describe each source span with W3C Web Annotation selectors "
+        "(oa:TextPositionSelector with oa:start/oa:end, oa:TextQuoteSelector with oa:exact).")] = False,
     store: StoreOption = None,
 ) -> None:
     """Serialize the whole store (named graphs kept in trig and nquads)."""
     with open_store(store, read_only=True) as source:
-        data = source.export(format.value)
+        data = source.export(format.value, web_annotation=web_annotation)
     if out is None:
         sys.stdout.buffer.write(data)
     else:

@@ -1,7 +1,12 @@
 """Plan model → RDF: one named graph per plan; the vocabularies and the region gazetteer in graphs of their own.
 
-Every extracted fact links (``airkg:source``) to an ``airkg:SourceSpan`` giving its file, character
-offsets and verbatim text; the document's full text is kept so that any span can be checked.
+Every extracted fact links (``airkg:source``) to its source span: the document's IRI with an RFC 5147
+fragment, ``res:document/{plan}#char={start},{end}`` (:mod:`kg.source_spans`). The document's full text is
+kept; a span's words are ``fullText[start:end]``, not a stored copy.
+
+The graph is compact: one quad per fact's provenance; who does what is said once, by assignments
+(``airkg:hasAssignment`` → ``airkg:agency``, ``airkg:role``); node types the ontology's ranges already give
+(assignments, deadlines, targets, flags) are not written, nor a false ``airkg:blanket``.
 
 A plan's graph comes two ways from one builder: :func:`build_plan_graph` gives an rdflib ``Graph``;
 :func:`plan_nquads` gives the same triples as N-Quads bytes without making a single rdflib term,
@@ -24,9 +29,9 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 from kg.extract.agencies import canonical_agency
 from kg.models import AgencyAssignment, Level, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
 from kg.regions import CHINA, english_label, gazetteer
+from kg.source_spans import OA
 from kg.vocabulary import AIRKG, RES, vocabulary_graph
 
-OA = Namespace("http://www.w3.org/ns/oa#")
 QUDT = Namespace("http://qudt.org/schema/qudt/")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
 VOCABULARY_GRAPH = RES["graph/vocabulary"]
@@ -192,8 +197,8 @@ _XSD_DECIMAL, _XSD_BOOLEAN = XSD.decimal, XSD.boolean
 _PREDICATES: dict[str, URIRef] = {
     "type": RDF.type, "label": RDFS.label, "name": FOAF.name,
     "identifier": DCTERMS.identifier, "title": DCTERMS.title, "issued": DCTERMS.issued,
-    "publisher": DCTERMS.publisher, "isPartOf": DCTERMS.isPartOf, "dcterms_source": DCTERMS.source,
-    "start": OA.start, "end": OA.end, "exact": OA.exact, "numericValue": QUDT.numericValue, "unit": QUDT.unit,
+    "publisher": DCTERMS.publisher, "isPartOf": DCTERMS.isPartOf, "numericValue": QUDT.numericValue,
+    "unit": QUDT.unit,
     **{name: AIRKG[name] for name in (
         "sha256", "fullText", "sourceDocument", "year", "periodStart", "periodEnd", "region", "level", "source",
         "hasTarget", "number", "path", "planLevel", "hasSection", "partOfPlan", "hasMeasure", "inSection", "text",
@@ -203,8 +208,7 @@ _PREDICATES: dict[str, URIRef] = {
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
         "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount")},
 }
-_CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Assignment", "Agency", "Deadline", "Target",
-            "SourceSpan", "QualityFlag")
+_CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Agency")
 _ROLE_PREDICATE = {"lead": "leadAgency", "responsible": "responsibleAgency", "support": "supportAgency",
                    "implementing": "implementingAgency"}
 
@@ -222,8 +226,7 @@ class _PlanGraphBuilder:
         self.plan_node = self.res(f"plan/{plan.id}")
         self.document = self.res(f"document/{plan.id}")
         self.region_node = self.res(f"region/{plan.region.code}") if plan.region else None
-        self._span_base = f"plan/{plan.id}/span/"
-        self._spans: dict[tuple[int, int], Any] = {}
+        self._span_base = f"{_RES}document/{plan.id}#char="
         self._agencies: set[tuple[Any, ...]] = set()
 
     def res(self, local: str) -> Any:
@@ -307,7 +310,6 @@ class _PlanGraphBuilder:
         node = self.res(base)
         self.t(node, "type", self.c["Measure"])
         self.t(node, "partOfPlan", self.plan_node)
-        self.t(self.plan_node, "hasMeasure", node)
         if measure.section_path:
             self.t(node, "inSection", self.res(f"plan/{self.plan.id}/section/{measure.section_path}"))
         self.v(node, "number", measure.number)
@@ -344,11 +346,11 @@ class _PlanGraphBuilder:
         agency = self.res(f"agency/{_digest(agency_key(assignment.canonical, code))}")
         self._agency_node(agency, assignment.canonical, assignment.canonical_en, assignment.jurisdiction,
                           assignment.agency_type, assignment.collective, assignment.name)
-        self.t(node, "type", self.c["Assignment"])
         self.t(node, "agency", agency)
         self.t(node, "role", self.res(f"role/{assignment.role.value}"))
         self.t(node, "nameAsWritten", self.lit(assignment.name, lang="zh"))
-        self.v(node, "blanket", assignment.blanket)
+        if assignment.blanket:
+            self.v(node, "blanket", True)
         self.t(node, "source", self._span(assignment.span))
         self.t(measure, "hasAssignment", node)
         self.t(measure, _ROLE_PREDICATE[assignment.role.value], agency)
@@ -369,7 +371,6 @@ class _PlanGraphBuilder:
             self.t(node, "jurisdiction", self.res(f"region/{jurisdiction.code}"))
 
     def _deadline(self, measure: Any, node: Any, deadline: Deadline) -> None:
-        self.t(node, "type", self.c["Deadline"])
         if deadline.date:
             self.t(node, "dueDate", self.lit(deadline.date, datatype=_XSD_DATE))
         if deadline.end:
@@ -381,7 +382,6 @@ class _PlanGraphBuilder:
         self.t(measure, "hasDeadline", node)
 
     def _target(self, node: Any, target: Target) -> Any:
-        self.t(node, "type", self.c["Target"])
         self.t(node, "indicator", self.lit(target.indicator, lang="zh"))
         if target.pollutant:
             self.t(node, "targetPollutant", self.res(f"pollutant/{target.pollutant}"))
@@ -401,7 +401,6 @@ class _PlanGraphBuilder:
             node = self.res(f"{base}/flag/{code if code not in seen else f'{code}-{index}'}")
             seen.add(code)
             self.t(subject, "qualityFlag", node)
-            self.t(node, "type", self.c["QualityFlag"])
             self.t(node, "flagKind", self.res(f"quality-flag/{code}"))
             self.t(node, "flagMessage", self.lit(flag.message, lang="en"))
             if flag.count:
@@ -410,15 +409,7 @@ class _PlanGraphBuilder:
                 self.t(node, "source", self._span(flag.span))
 
     def _span(self, span: Span) -> Any:
-        node = self._spans.get((span.start, span.end))
-        if node is None:
-            node = self._spans[span.start, span.end] = self.res(f"{self._span_base}{span.start}-{span.end}")
-            self.t(node, "type", self.c["SourceSpan"])
-            self.t(node, "start", self.lit(span.start, datatype=_XSD_INTEGER))
-            self.t(node, "end", self.lit(span.end, datatype=_XSD_INTEGER))
-            self.v(node, "exact", span.text)
-            self.t(node, "dcterms_source", self.document)
-        return node
+        return self.out.iri(f"{self._span_base}{span.start},{span.end}")
 
 
 def build_plan_graph(plan: Plan, document_text: str) -> Graph:

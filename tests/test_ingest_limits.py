@@ -25,6 +25,7 @@ import pytest
 import kg.store
 from kg.errors import DocumentError, StoreError
 from kg.loading import SPOOL_PREFIX, ingest_files, printable, remove_plan, sweep_spools
+from kg.source_spans import parse_span
 from kg.store import BULK_JOURNAL, OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,11 +56,12 @@ def messages(done: subprocess.CompletedProcess) -> list[str]:
 
 def spans_are_exact(store: OxigraphStore, plan_id: str) -> int:
     rows = store.query(
-        "SELECT ?s ?e ?x ?t WHERE { ?span oa:start ?s ; oa:end ?e ; oa:exact ?x ; dcterms:source ?doc . "
-        f"?doc airkg:fullText ?t . FILTER(?doc = <{DOCUMENT}{plan_id}>) }}").rows
+        "SELECT ?span ?x ?t WHERE { ?m airkg:source ?span ; airkg:text ?x . "
+        f"<{DOCUMENT}{plan_id}> airkg:fullText ?t . FILTER(STRSTARTS(STR(?span), \"{DOCUMENT}{plan_id}#\")) }}").rows
     assert rows
     for row in rows:
-        assert str(row["t"])[int(row["s"]):int(row["e"])] == str(row["x"])
+        span = parse_span(row["span"])
+        assert str(row["t"])[span.start:span.end] == str(row["x"])
     return len(rows)
 
 

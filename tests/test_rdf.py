@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.rdf_building import AIRKG, OA, REGIONS_GRAPH, VOCABULARY_GRAPH, plan_graph_iri
+from kg.rdf_building import AIRKG, REGIONS_GRAPH, VOCABULARY_GRAPH, plan_graph_iri
+from kg.source_spans import parse_span
 from kg.store import OxigraphStore
 from kg.validation import validate_graph
 
@@ -68,28 +70,54 @@ def test_jsonld_export_keeps_every_graph(seed_store: OxigraphStore) -> None:
     assert isomorphic(_union(reparsed), _union(seed_store.dataset()))
 
 
-def test_every_span_in_the_graph_quotes_the_document(seed_store: OxigraphStore) -> None:
+def test_every_source_span_lies_in_its_plans_document(seed_store: OxigraphStore) -> None:
+    """Each ``airkg:source`` is ``…/document/PLAN#char=START,END`` of the plan whose graph holds the fact,
+    inside the document's text, and the words a fact keeps (a measure's text, a deadline's words) are
+    exactly the document's words there."""
     result = seed_store.query("""
-        PREFIX oa: <http://www.w3.org/ns/oa#>
         PREFIX airkg: <https://airkg.example.org/ontology#>
-        PREFIX dcterms: <http://purl.org/dc/terms/>
-        SELECT ?start ?end ?exact ?text WHERE {
-          ?span a airkg:SourceSpan ; oa:start ?start ; oa:end ?end ; oa:exact ?exact ; dcterms:source ?doc .
-          ?doc airkg:fullText ?text .
-        }""")
+        SELECT ?g ?span ?said ?text WHERE { GRAPH ?g { ?fact airkg:source ?span .
+          OPTIONAL { ?fact airkg:text|airkg:originalText ?said } }
+          ?doc airkg:fullText ?text . FILTER(STRSTARTS(STR(?span), CONCAT(STR(?doc), "#"))) }""")
     assert len(result.rows) > 800
+    quoted = 0
     for row in result.rows:
-        assert str(row["text"])[int(row["start"]):int(row["end"])] == str(row["exact"])
+        span = parse_span(row["span"])
+        assert span is not None and str(row["g"]).endswith(span.document.rsplit("/", 1)[1])
+        assert 0 <= span.start < span.end <= len(str(row["text"]))
+        if row["said"] is not None:
+            quoted += 1
+            assert str(row["text"])[span.start:span.end] == str(row["said"])
+    assert quoted > 150
 
 
 def test_facts_link_to_their_spans(seed_store: OxigraphStore) -> None:
     result = seed_store.query("""
         PREFIX airkg: <https://airkg.example.org/ontology#>
-        PREFIX oa: <http://www.w3.org/ns/oa#>
-        SELECT ?exact WHERE {
+        SELECT ?span ?text WHERE {
           ?m airkg:path "2.1.2" ; airkg:partOfPlan <https://airkg.example.org/id/plan/001_2b08b5de9d9ff43a> ;
              airkg:hasDeadline ?d .
-          ?d airkg:source/oa:exact ?exact .
-        } ORDER BY ?exact""")
-    assert [str(row["exact"]) for row in result.rows] == ["2023年3月底前", "2024年12月底前"]
-    assert AIRKG.hasDeadline and OA.exact and Literal  # namespaces in use
+          ?d airkg:source ?span . ?doc airkg:fullText ?text FILTER(STRSTARTS(STR(?span), CONCAT(STR(?doc), "#")))
+        }""")
+    words = sorted(str(row["text"])[parse_span(row["span"]).start:parse_span(row["span"]).end] for row in result.rows)
+    assert words == ["2023年3月底前", "2024年12月底前"]
+    assert AIRKG.hasDeadline and Literal  # namespaces in use
+
+
+def test_the_web_annotation_export_quotes_each_span_from_its_document(seed_store: OxigraphStore) -> None:
+    """``export --web-annotation`` describes every span the graph uses with W3C selectors; each
+    ``oa:exact`` is the document's text between ``oa:start`` and ``oa:end``."""
+    exported = pyoxigraph.Store()
+    exported.load(seed_store.export("nquads", web_annotation=True), format=pyoxigraph.RdfFormat.N_QUADS)
+    oa = "http://www.w3.org/ns/oa#"
+    rows = [tuple(row) for row in exported.query(f"""
+        SELECT DISTINCT ?span ?start ?end ?exact ?text WHERE {{ GRAPH ?g {{
+          ?span a <{oa}TextPositionSelector>, <{oa}TextQuoteSelector> ; <{oa}start> ?start ; <{oa}end> ?end ;
+                <{oa}exact> ?exact ; <http://purl.org/dc/terms/source> ?doc }}
+          GRAPH ?h {{ ?doc <{AIRKG.fullText}> ?text }} }}""")]
+    used = {str(row["span"]) for row in seed_store.query("SELECT DISTINCT ?span WHERE { ?x airkg:source ?span }").rows}
+    assert len(used) > 800
+    assert {row[0].value for row in rows} >= used
+    for span, start, end, exact, text in rows:
+        assert text.value[int(start.value):int(end.value)] == exact.value
+        assert span.value.endswith(f"#char={start.value},{end.value}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
+from kg.source_spans import document_texts, parse_span
 from kg.store import Store, sparql_iri
 
 CHUNK = 400
@@ -28,6 +29,7 @@ class Assignment:
     blanket: bool
     start: int | None
     end: int | None
+    document: str | None = None
     sentence: str = ""
 
 
@@ -87,10 +89,6 @@ def local(iri: Node | None) -> str:
     return text(iri).rsplit("/", 1)[-1]
 
 
-def number(node: Node | None) -> int | None:
-    return None if node is None else int(str(node))
-
-
 def kind_of(iri: str) -> str:
     """The node class of an entity IRI, from its path (``res:agency/…`` -> ``agency``)."""
     rest = iri[len(RES):] if iri.startswith(RES) else ""
@@ -105,22 +103,22 @@ def kind_of(iri: str) -> str:
 # --------------------------------------------------------------------------- measures
 
 _MEASURES = """
-SELECT ?m ?plan ?title ?path ?text ?start ?end WHERE {
+SELECT ?m ?plan ?title ?path ?text ?span WHERE {
   %s
   ?m airkg:partOfPlan ?plan .
   OPTIONAL { ?m dcterms:title ?title }
   OPTIONAL { ?m airkg:path ?path }
   OPTIONAL { ?m airkg:text ?text }
-  OPTIONAL { ?m airkg:source ?span . ?span oa:start ?start ; oa:end ?end }
+  OPTIONAL { ?m airkg:source ?span }
 }"""
 
 _ASSIGNMENTS = """
-SELECT ?m ?a ?agency ?role ?written ?blanket ?start ?end WHERE {
+SELECT ?m ?a ?agency ?role ?written ?blanket ?span WHERE {
   %s
   ?m airkg:hasAssignment ?a . ?a airkg:agency ?agency ; airkg:role ?role .
   OPTIONAL { ?a airkg:nameAsWritten ?written }
   OPTIONAL { ?a airkg:blanket ?blanket }
-  OPTIONAL { ?a airkg:source ?span . ?span oa:start ?start ; oa:end ?end }
+  OPTIONAL { ?a airkg:source ?span }
 } ORDER BY ?m ?a"""
 
 _DEADLINES = """
@@ -142,13 +140,6 @@ SELECT ?m ?p ?o WHERE {
   ?m ?p ?o .
 }"""
 
-_WINDOWS = """
-SELECT ?a ?window ?offset WHERE {
-  %s
-  ?a airkg:source ?span . ?span oa:start ?start ; dcterms:source ?doc . ?doc airkg:fullText ?full .
-  BIND(IF(?start > %d, ?start - %d, 0) AS ?offset)
-  BIND(SUBSTR(?full, ?offset + 1, %d) AS ?window)
-}"""
 
 
 def read_measures(store: Store, iris: Sequence[str]) -> list[Measure]:
@@ -157,14 +148,16 @@ def read_measures(store: Store, iris: Sequence[str]) -> list[Measure]:
     for chunk in chunks(iris):
         block = values("m", chunk)
         for row in store.query(_MEASURES % block).rows:
-            iri = text(row["m"])
+            iri, span = text(row["m"]), parse_span(row["span"])
             measures.setdefault(iri, Measure(
                 iri, text(row["plan"]), text(row["title"]), text(row["path"]), text(row["text"]),
-                number(row["start"]), number(row["end"])))
+                span.start if span else None, span.end if span else None))
         for row in store.query(_ASSIGNMENTS % block).rows:
+            span = parse_span(row["span"])
             measures[text(row["m"])].assignments.append(Assignment(
                 text(row["a"]), text(row["agency"]), local(row["role"]), text(row["written"]),
-                text(row["blanket"]) == "true", number(row["start"]), number(row["end"])))
+                text(row["blanket"]) == "true", span.start if span else None, span.end if span else None,
+                span.document if span else None))
         for row in store.query(_DEADLINES % block).rows:
             measures[text(row["m"])].deadlines.append(Deadline(
                 local(row["kind"]) or "by", text(row["due"]) or None, text(row["end"]) or None,
@@ -222,14 +215,13 @@ def _add_sentences(store: Store, measures: Sequence[Measure]) -> None:
                 outside[assignment.iri] = assignment
     if not outside:
         return
-    keys = list(outside)
-    for chunk in chunks(keys):
-        for row in store.query(_WINDOWS % (values("a", chunk), _CONTEXT, _CONTEXT, 2 * _CONTEXT + 40)).rows:
-            found = outside.get(text(row["a"]))
-            if found is None or found.start is None or found.end is None:
-                continue
-            offset = number(row["offset"]) or 0
-            found.sentence = sentence_around(text(row["window"]), found.start - offset, found.end - offset)
+    texts = document_texts(store, (found.document for found in outside.values() if found.document))
+    for found in outside.values():
+        full = texts.get(found.document or "")
+        if full is not None and found.start is not None and found.end is not None:
+            offset = max(found.start - _CONTEXT, 0)
+            window = full[offset:found.end + _CONTEXT + 40]
+            found.sentence = sentence_around(window, found.start - offset, found.end - offset)
     for assignment in outside.values():
         assignment.sentence = assignment.sentence or assignment.written
 

@@ -58,7 +58,7 @@ def get_deadline(store, key: str, today: dt.date) -> DeadlinePublic:
     """A deadline by its id ``{plan}:{path}:{n}``; raises NotFound."""
     iri = deadline_iri(key)
     fields = _FIELDS.format(range="")
-    rows = select(store, _SELECT.format(where="?m airkg:partOfPlan ?plan . ?d a airkg:Deadline .", fields=fields),
+    rows = select(store, _SELECT.format(where="?m airkg:partOfPlan ?plan .", fields=fields),
                   {"d": iri})
     if not rows:
         raise not_found("deadline", key)

@@ -11,6 +11,7 @@ from api.errors import not_found
 from api.models import AgencyPublic, PollutantPublic, Ref, RegionPublic, SectorPublic
 from api.reads.common import AIRKG, Row, boolean, entity_iri, integer, local_id, ref, reused, select, text, values_block
 from kg.models import Role
+from kg.source_spans import document_texts, parse_span
 from kg.store import Store
 
 _SEPARATOR = "\u001f"
@@ -100,19 +101,13 @@ class Assignment:
     after: str
 
 
-# The span's offsets and document are read in OPTIONALs nested in the span's: pyoxigraph evaluates an
-# OPTIONAL of three patterns or more over the whole store before joining it (0.25 s at 100 plans);
-# a span lacking one of them counts as no span (in Python, and in the order: first, as an unbound one).
 _ASSIGNED = """
-SELECT ?m ?id ?title ?plan ?role ?written ?start ?end ?doc WHERE {
+SELECT ?m ?id ?title ?plan ?role ?written ?span WHERE {
   ?a airkg:agency ?agency . ?m airkg:hasAssignment ?a ; airkg:partOfPlan ?plan . ?a airkg:role ?role .
   OPTIONAL { ?m dcterms:identifier ?id } OPTIONAL { ?m dcterms:title ?title }
   OPTIONAL { ?a airkg:nameAsWritten ?written }
-  OPTIONAL { ?a airkg:source ?span
-             OPTIONAL { ?span oa:start ?start } OPTIONAL { ?span oa:end ?end } OPTIONAL { ?span dcterms:source ?doc } }
-} ORDER BY ?plan (IF(BOUND(?start) && BOUND(?end) && BOUND(?doc), ?start, -1))
-"""
-_FULL_TEXT = "SELECT ?text WHERE { ?doc airkg:fullText ?text }"
+  OPTIONAL { ?a airkg:source ?span }
+}"""
 _STOPS = "。；;！？\n"
 
 
@@ -123,17 +118,13 @@ def _sentence_start(text: str, position: int) -> int:
 
 def agency_assignments(store, agency_id: str) -> list[Assignment]:
     """Every assignment of the agency with the sentence it is written in."""
-    texts: dict[str, str] = {}
+    rows = [(row, parse_span(row["span"])) for row in select(store, _ASSIGNED, {"agency": entity_iri("agency", agency_id)})]
+    rows.sort(key=lambda found: (str(found[0]["plan"]), found[1].start if found[1] else -1))
+    texts = document_texts(store, (span.document for _, span in rows if span))
     out = []
-    for row in select(store, _ASSIGNED, {"agency": entity_iri("agency", agency_id)}):
-        if row["start"] is None or row["end"] is None or row["doc"] is None:
-            row = {**row, "start": None, "end": None, "doc": None}
-        doc = row["doc"]
-        if doc is not None and str(doc) not in texts:
-            found = select(store, _FULL_TEXT, {"doc": doc})
-            texts[str(doc)] = str(found[0]["text"]) if found else ""
-        full = texts.get(str(doc), "")
-        start, end = integer(row["start"]), integer(row["end"])
+    for row, span in rows:
+        full = texts.get(span.document, "") if span else ""
+        start, end = (span.start, span.end) if span else (0, 0)
         left = _sentence_start(full, start)
         if start - left < 4 and left > 0:  # a clause such as （省生态环境厅负责）: show the sentence it closes too
             left = _sentence_start(full, left - 1)

@@ -11,23 +11,23 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 
 from api.models import MeasurePublic, PlanPublic
-from api.reads.common import integer, local_id, select, text
+from api.reads.common import local_id, select, text
 from api.reads.measures import get_measure, matching_iris, measure_details
 from api.reads.plans import get_plan, plan_text
 from api.models import MeasureFilter
+from kg.source_spans import parse_span
 from kg.query_params import concept_names, _scheme  # noqa: PLC2701 (the scheme's labels, for marking names)
 
 #: Characters of the document shown before and after the measure (cut at a line break when there is one).
 CONTEXT = 240
 _BOOKMARK = re.compile(r"\[bookmark: [^\]\n]*\]")
 
-_PARTS = """SELECT ?kind ?node ?start ?end ?role ?agency ?label ?indicator WHERE {
+_PARTS = """SELECT ?kind ?node ?span ?role ?agency ?label ?indicator WHERE {
   { ?m airkg:hasAssignment ?node . ?node airkg:source ?span ; airkg:role ?role ; airkg:agency ?agency .
     OPTIONAL { ?agency rdfs:label ?label FILTER(lang(?label) = "zh") } BIND("agency" AS ?kind) }
   UNION { ?m airkg:hasDeadline ?node . ?node airkg:source ?span . BIND("deadline" AS ?kind) }
   UNION { ?m airkg:hasTarget ?node . ?node airkg:source ?span . OPTIONAL { ?node airkg:indicator ?indicator }
           BIND("target" AS ?kind) }
-  ?span oa:start ?start ; oa:end ?end .
 }"""
 _SECTIONS = """SELECT ?s ?number ?title ?path WHERE { ?m airkg:inSection ?first . ?first dcterms:isPartOf* ?s .
   ?s a airkg:Section . OPTIONAL { ?s airkg:number ?number } OPTIONAL { ?s dcterms:title ?title }
@@ -129,7 +129,10 @@ def measure_page(store, measure_id: str) -> MeasurePage:
     end = min(span.end + CONTEXT, after if after >= 0 and after - span.end <= CONTEXT else len(full))
     parts: list[tuple[int, int, str, str | None, str]] = []
     for row in select(store, _PARTS, bound):
-        s, e = integer(row["start"]), integer(row["end"])
+        found = parse_span(row["span"])
+        if found is None:
+            continue
+        s, e = found.start, found.end
         kind = str(row["kind"])
         if kind == "agency":
             role = local_id(row["role"], "role")

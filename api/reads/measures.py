@@ -32,6 +32,7 @@ from api.reads.common import (
 from api.reads.flags import flags_of
 from kg.models import Role
 from kg.query_params import search_terms
+from kg.source_spans import parse_span
 from kg.store import Store, sparql_term
 
 _CONCEPT_PREDICATE = {
@@ -122,8 +123,8 @@ def filter_clauses(wanted: MeasureFilter) -> tuple[str, dict[str, Node]]:
     return "\n".join([_MEASURE, *(condition.pattern for condition in found)]), bindings
 
 
-_ORDERED = """SELECT DISTINCT ?m ?plan ?start WHERE {{ {condition} {measure}
-  OPTIONAL {{ ?m airkg:source/oa:start ?start }} }}"""
+_ORDERED = """SELECT DISTINCT ?m ?plan ?source WHERE {{ {condition} {measure}
+  OPTIONAL {{ ?m airkg:source ?source }} }}"""
 _HOLDING = "SELECT DISTINCT ?m WHERE {{ {condition} }}"
 
 
@@ -134,7 +135,7 @@ def _sort_key(item: tuple[Node, Node, int | None]) -> tuple:
 
 
 def _ordered_rows(store: Store, found: list[Condition]) -> list[Row]:
-    """``?m ?plan ?start`` of the measures every condition holds.
+    """``?m ?plan ?source`` of the measures every condition holds.
 
     The first condition is read with the measure's plan and offset; each other one as the set of
     measures it holds (one pattern, cheap), which the rows are then checked against. pyoxigraph's
@@ -156,7 +157,8 @@ def matching_measures(store: Store, wanted: MeasureFilter) -> list[URIRef]:
     starts: dict[tuple[Node, Node], int | None] = {}
     for row in _ordered_rows(store, conditions(wanted)):  # the first offset of each (measure, plan), as MIN would
         key = (row["m"], row["plan"])
-        start = integer(row["start"]) if row["start"] is not None else None
+        span = parse_span(row["source"])
+        start = span.start if span else None
         if key not in starts or (start is not None and (starts[key] is None or start < starts[key])):
             starts[key] = start
     ordered = sorted(((m, plan, start) for (m, plan), start in starts.items()), key=_sort_key)
@@ -197,7 +199,6 @@ def get_measure(store: Store, measure_id: str) -> MeasurePublic:
 
 AIRKG = "https://airkg.example.org/ontology#"
 DCTERMS = "http://purl.org/dc/terms/"
-OA = "http://www.w3.org/ns/oa#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -213,7 +214,7 @@ _MEASURES = """SELECT ?i ?p ?o WHERE {{ {values} ?m ?p ?o .
 _NODES = """SELECT ?j ?p ?o ?x ?code ?label WHERE {{
   {{ {nodes} ?node ?p ?o .
      FILTER(?p IN (airkg:agency, airkg:role, airkg:nameAsWritten, airkg:blanket, airkg:dueDate, airkg:endDate,
-                   airkg:deadlineKind, airkg:originalText, airkg:note, oa:start, oa:end)) }}
+                   airkg:deadlineKind, airkg:originalText, airkg:note)) }}
   UNION {{ {concepts} OPTIONAL {{ ?x skos:notation ?code }}
            OPTIONAL {{ ?x skos:prefLabel ?label FILTER(lang(?label) = "zh") }} }}
   UNION {{ {regions} OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }} }}"""
@@ -222,7 +223,7 @@ _AGENCY_LABELS = """SELECT ?x ?label WHERE {{ {agencies} OPTIONAL {{ ?x rdfs:lab
 #: The concept links of a measure, by property, in the order of their property's IRI.
 _CONCEPT_LINKS = sorted(AIRKG + name for name in ("statedPollutant", "inferredPollutant", "statedSector",
                                                   "inferredSector"))
-_NODE_LINKS = (AIRKG + "hasAssignment", AIRKG + "hasDeadline", AIRKG + "source")
+_NODE_LINKS = (AIRKG + "hasAssignment", AIRKG + "hasDeadline")
 
 
 def _positions(var: str, index: str, iris: Iterable[Node]) -> str:
@@ -306,14 +307,13 @@ def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
         plan = values.first(AIRKG + "partOfPlan")
         if plan is None:
             continue
-        spans = [nodes[span] for span in values.all(AIRKG + "source")]
-        span = next((s for s in spans if s.first(OA + "start") is not None and s.first(OA + "end") is not None), None)
+        span = next(filter(None, map(parse_span, values.all(AIRKG + "source"))), None)
         record = MeasurePublic(
             id=text(values.first(DCTERMS + "identifier")) or local_id(iri, "plan"), iri=str(iri),
             plan_id=local_id(plan, "plan"), path=text(values.first(AIRKG + "path")) or "",
             number=text(values.first(AIRKG + "number")), title=text(values.first(DCTERMS + "title")),
             text=text(values.first(AIRKG + "text")),
-            span=Span(start=integer(span.first(OA + "start")), end=integer(span.first(OA + "end"))) if span else None,
+            span=Span(start=span.start, end=span.end) if span else None,
         )
         record.agencies = [
             AssignmentPublic(agency=Ref(id=local_id(agency, "agency"), iri=str(agency), label=text(label)),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from kg.rdf_building import plan_iri
+from kg.source_spans import parse_span
 from kg.store import Store, sparql_term
 from kg.vocabulary import RES
 
@@ -112,6 +113,12 @@ def _text(term: object) -> str | None:
     return None if term is None else str(term)
 
 
+def _span_parts(term: object) -> tuple[str | None, int | None, int | None]:
+    """A source span IRI, its start and its end (all None for no span)."""
+    span = parse_span(term)
+    return (span.iri, span.start, span.end) if span else (None, None, None)
+
+
 def _int(term: object) -> int | None:
     text = _text(term)
     match = re.match(r"-?\d+", text or "")
@@ -183,14 +190,14 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
     values = _values("plan", (str(plan_iri(i)) for i in plan_ids))
     measures: dict[str, MeasureInfo] = {}
     for row in store.query(f"""
-        SELECT ?m ?plan ?path ?title ?text ?span ?start ?end WHERE {{
+        SELECT ?m ?plan ?path ?title ?text ?span WHERE {{
           {values}
           ?m airkg:partOfPlan ?plan ; airkg:path ?path ; dcterms:title ?title ; airkg:text ?text ;
-             airkg:source ?span . ?span oa:start ?start ; oa:end ?end .
+             airkg:source ?span .
         }}""").rows:
         iri = str(row["m"])
         measures[iri] = MeasureInfo(iri, plan_id_of(row["plan"]), str(row["path"]), str(row["title"]),
-                                    str(row["text"]), _text(row["span"]), _int(row["start"]), _int(row["end"]))
+                                    str(row["text"]), *_span_parts(row["span"]))
     for row in store.query(f"""
         SELECT ?m ?concept ?p WHERE {{
           {values}

@@ -20,13 +20,14 @@ from pathlib import Path
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.rdf_building import OA, bind_prefixes, plan_iri
+from kg.rdf_building import bind_prefixes, plan_iri
 from kg.relations.citations import PlanIndex, find_citations, normalise_number, normalise_title
 from kg.relations.comparison import compare_plans
 from kg.relations.features import MeasureInfo, PlanInfo, read_measures, read_plans, read_texts
 from kg.relations.lineage import PreparedCache, ancestor_regions, higher_plans, lineage_between
 from kg.relations.matching import CHOSEN
 from kg.relations.status import period_of, predecessors, superseded_plans
+from kg.source_spans import span_iri
 from kg.store import Store
 from kg.vocabulary import AIRKG, RES
 
@@ -76,14 +77,8 @@ class _Builder:
         graph.parse(data="".join(line.rsplit(" <", 1)[0] + " .\n" for line in self.lines), format="nt")
         return graph
 
-    def span(self, start: int, end: int, text: str) -> URIRef:
-        node = URIRef(f"{self.base}/span/{start}-{end}")
-        self.add(node, RDF.type, AIRKG.SourceSpan)
-        self.add(node, OA.start, Literal(start, datatype=XSD.nonNegativeInteger))
-        self.add(node, OA.end, Literal(end, datatype=XSD.nonNegativeInteger))
-        self.add(node, OA.exact, Literal(text))
-        self.add(node, DCTERMS.source, URIRef(f"{RES}document/{self.plan.id}"))
-        return node
+    def span(self, start: int, end: int) -> URIRef:
+        return URIRef(span_iri(self.plan.id, start, end))
 
 
 def build_relations_graph(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
@@ -105,7 +100,7 @@ def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
         b.add(b.node, AIRKG.effectiveEnd, _year(period.end))
     if period.end_words and period.end_offset is not None and text is not None:
         b.add(b.node, AIRKG.effectiveEndSource,
-              b.span(period.end_offset, period.end_offset + len(period.end_words), period.end_words))
+              b.span(period.end_offset, period.end_offset + len(period.end_words)))
     if text is not None:
         for n, citation in enumerate(find_citations(plan, text, own, index), 1):
             node = URIRef(f"{b.base}/citation/{n}")
@@ -114,7 +109,7 @@ def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
             b.add(node, AIRKG.citedTitle, Literal(citation.title, lang="zh"))
             if citation.number:
                 b.add(node, AIRKG.citedIdentifier, Literal(citation.number))
-            b.add(node, AIRKG.source, b.span(citation.start, citation.end, citation.text))
+            b.add(node, AIRKG.source, b.span(citation.start, citation.end))
             if citation.measure is not None:
                 b.add(node, AIRKG.inMeasure, URIRef(citation.measure.iri))
             if citation.cited is not None:

@@ -11,6 +11,7 @@ from rdflib import URIRef
 from kg.rdf_building import plan_iri
 from kg.relations.features import plan_id_of
 from kg.relations.plan_status import plan_statuses
+from kg.source_spans import span_words
 from kg.store import Store
 
 
@@ -24,18 +25,20 @@ def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> 
     node = {"plan": URIRef(str(plan_iri(plan_id)))}
     statuses = plan_statuses(store, as_of, [plan_id])
     status = statuses.get(plan_id)
-    cites = [{"title": str(r["title"]), "identifier": _s(r["number"]), "text": _s(r["exact"]),
+    cite_rows = store.query("""
+        SELECT ?c ?title ?number ?span ?cited ?citedTitle ?how ?path WHERE {
+          ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
+          OPTIONAL { ?c airkg:citedIdentifier ?number }
+          OPTIONAL { ?c airkg:source ?span }
+          OPTIONAL { ?c airkg:citedPlan ?cited . ?cited dcterms:title ?citedTitle . OPTIONAL { ?c airkg:resolvedBy ?how } }
+          OPTIONAL { ?c airkg:inMeasure ?m . ?m airkg:path ?path }
+        } ORDER BY ?c""", bindings=node).rows
+    words = span_words(store, (r["span"] for r in cite_rows))
+    cites = [{"title": str(r["title"]), "identifier": _s(r["number"]), "text": words.get(str(r["span"])),
               "plan": plan_id_of(r["cited"]) if r["cited"] is not None else None,
               "plan_title": _s(r["citedTitle"]), "resolved_by": _s(r["how"]),
               "measure": _s(r["path"])}
-             for r in store.query("""
-        SELECT ?c ?title ?number ?exact ?cited ?citedTitle ?how ?path WHERE {
-          ?plan airkg:hasCitation ?c . ?c airkg:citedTitle ?title .
-          OPTIONAL { ?c airkg:citedIdentifier ?number }
-          OPTIONAL { ?c airkg:source ?span . ?span oa:exact ?exact }
-          OPTIONAL { ?c airkg:citedPlan ?cited . ?cited dcterms:title ?citedTitle . OPTIONAL { ?c airkg:resolvedBy ?how } }
-          OPTIONAL { ?c airkg:inMeasure ?m . ?m airkg:path ?path }
-        } ORDER BY ?c""", bindings=node).rows]
+             for r in cite_rows]
     cited_by = sorted({(plan_id_of(r["other"]), str(r["title"])) for r in store.query("""
         SELECT ?other ?title WHERE { ?other airkg:cites ?plan ; dcterms:title ?title }""", bindings=node).rows})
     def plans(sparql: str) -> list[dict]:

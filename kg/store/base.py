@@ -172,12 +172,14 @@ class Store(ABC):
         """A read copy of the managed graphs, as an in-memory rdflib Dataset (union default)."""
 
     @abstractmethod
-    def export(self, fmt: str) -> bytes:
+    def export(self, fmt: str, web_annotation: bool = False) -> bytes:
         """Serialize the managed graphs.
 
         Args:
             fmt: ``trig``, ``nquads``, ``jsonld`` (named graphs kept) or ``turtle`` (the
                 union of the graphs), or one of the aliases in :data:`EXPORT_FORMATS`.
+            web_annotation: Add each source span's W3C Web Annotation selectors
+                (:func:`kg.source_spans.with_web_annotation`).
 
         Raises:
             InputError: Unknown format.

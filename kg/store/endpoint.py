@@ -17,6 +17,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.errors import AirkgError, QuerySyntaxError, QueryTimeout, QueryTooLarge, StoreError
+from kg.source_spans import with_web_annotation
 from kg.store.base import DEFAULT_GRAPH_PREFIX, Bindings, QueryResult, Store
 from kg.store.nquads import _quads_by_graph
 from kg.store.query_limits import _capped, _too_large, _too_many_bytes
@@ -251,9 +252,10 @@ class SparqlEndpointStore(Store):
     def dataset(self) -> Dataset:
         return _dataset_of(self._managed_quads())
 
-    def export(self, fmt: str) -> bytes:
+    def export(self, fmt: str, web_annotation: bool = False) -> bytes:
         _serialize([], fmt)  # reject an unknown format before reading anything
-        return _serialize(self._managed_quads(), fmt)
+        quads = self._managed_quads()
+        return _serialize(with_web_annotation(quads) if web_annotation else quads, fmt)
 
     def remove_graph(self, iri: str) -> bool:
         name = sparql_iri(self._check_graph_iri(iri))

@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph
 from rdflib.term import Node
 
 from kg.errors import AirkgError, InputError, QuerySyntaxError, QueryTooLarge, StoreError
+from kg.source_spans import with_web_annotation
 from kg.sparql_guard import PreciseSyntaxError
 from kg.store.base import DEFAULT_GRAPH_PREFIX, Bindings, QueryResult, Store
 from kg.store.journal import _RESTORING, BULK_JOURNAL, _JournaledBulkLoad, _swap_in_checkpoint
@@ -312,8 +313,9 @@ class OxigraphStore(_JournaledBulkLoad, Store):
     def dataset(self) -> Dataset:
         return _dataset_of(self._managed_quads())
 
-    def export(self, fmt: str) -> bytes:
-        return _serialize(self._managed_quads(), fmt)
+    def export(self, fmt: str, web_annotation: bool = False) -> bytes:
+        quads = self._managed_quads()
+        return _serialize(with_web_annotation(quads) if web_annotation else quads, fmt)
 
     def close(self) -> None:
         """Flush and release the folder (RocksDB's lock goes with the last reference)."""
