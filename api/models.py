@@ -7,6 +7,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field, model_validator
 
+from api.deps import Day
 from kg.models import Role
 
 
@@ -138,23 +139,23 @@ class MeasureFilter(BaseModel):
     model_config = {"extra": "forbid"}
 
     plan: str | None = Field(None, description="Plan id, or its title or a part of the title only it holds.",
-                             max_length=200)
+                             min_length=1, max_length=200)
     region: str | None = Field(None, description="Region: code (370000), Chinese (山东省, 山东) or English (Shandong) "
-                                                 "name; its sub-regions count too.", max_length=100)
+                                                 "name; its sub-regions count too.", min_length=1, max_length=100)
     pollutant: str | None = Field(None, description="Pollutant: code (VOCs), Chinese (挥发性有机物) or English name; "
-                                                    "narrower ones count too.", max_length=100)
+                                                    "narrower ones count too.", min_length=1, max_length=100)
     pollutant_basis: Basis = Field(Basis.stated, description="stated (default), inferred or any.")
     sector: str | None = Field(None, description="Sector: code (steel) or Chinese (钢铁) or English name; narrower "
-                                                 "ones count too.", max_length=100)
+                                                 "ones count too.", min_length=1, max_length=100)
     sector_basis: Basis = Field(Basis.stated, description="stated (default), inferred or any.")
     basis: Basis | None = Field(None, description="Sets pollutant_basis and sector_basis together (unless given).")
     agency: str | None = Field(None, description="Agency: id (76edf130b6dd), Chinese or English name, a name as "
-                                                 "written, or a part of a name only it holds.", max_length=200)
+                                                 "written, or a part of a name only it holds.", min_length=1, max_length=200)
     role: str | None = Field(None, description="Role of the agency (or of any agency): lead, responsible, support "
                                                "or implementing; several with commas (lead,responsible: either).",
                              pattern=_ROLES)
-    due_from: dt.date | None = Field(None, description="A deadline due on or after this day.")
-    due_to: dt.date | None = Field(None, description="A deadline due on or before this day.")
+    due_from: Day | None = Field(None, description="A deadline due on or after this day.")
+    due_to: Day | None = Field(None, description="A deadline due on or before this day.")
     q: str | None = Field(None, description="Text in the measure's title or text; a pollutant's or sector's name "
                                             "also finds its other names (steel = 钢铁).", max_length=200)
     limit: int = Field(50, ge=1, le=500, description="Page size (at most 500).")

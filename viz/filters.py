@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from kg.errors import InputError
+from kg.errors import InputError, NotFound
+from kg.store import is_iri
 from viz.links import compact_id, graph_url, to_iri
 from viz.style import ROLES
 
@@ -65,6 +66,18 @@ def parse_date(text: str, end: bool) -> date:
         return date(year, month, int(day_text))
     except ValueError as exc:
         raise InputError(f"not a date: {text!r} ({exc})") from None
+
+
+def _entity(value: str) -> str:
+    """The IRI ``value`` names (:func:`~viz.links.to_iri`).
+
+    Raises:
+        NotFound: No IRI can be written so (``%zz``, a control character): nothing in the graph has it.
+    """
+    iri = to_iri(value)
+    if not is_iri(iri):
+        raise NotFound(f"nothing in the graph is {value.strip()!r}")
+    return iri
 
 
 def _clean(value: str | None) -> str | None:
@@ -130,6 +143,7 @@ class GraphFilter:
 
         Raises:
             InputError: A value is malformed (unknown role, bad date, depth not 1 or 2, ...).
+            NotFound: ``focus`` or ``nodes`` name no IRI (``%zz``): nothing in the graph.
         """
         basis = (_clean(basis) or DEFAULT_BASIS).lower()
         if basis not in BASES:
@@ -144,7 +158,7 @@ class GraphFilter:
         end = parse_date(due_to, end=True) if due_to else None
         if start and end and start > end:
             raise InputError(f"due_from ({start}) is after due_to ({end})")
-        ids = tuple(dict.fromkeys(compact_id(to_iri(n)) for n in (nodes or ()) if n.strip()))
+        ids = tuple(dict.fromkeys(compact_id(_entity(n)) for n in (nodes or ()) if n.strip()))
         if len(ids) > MAX_NODES_PARAM:
             raise InputError(f"{len(ids)} entities in nodes; at most {MAX_NODES_PARAM}")
         focus = _clean(focus)
@@ -153,7 +167,7 @@ class GraphFilter:
         return cls(
             plan=_clean(plan), region=_clean(region), pollutant=_clean(pollutant), sector=_clean(sector),
             agency=_clean(agency), role=role, due_from=start, due_to=end,
-            focus=compact_id(to_iri(focus)) if focus else None, depth=depth, nodes=ids,
+            focus=compact_id(_entity(focus)) if focus else None, depth=depth, nodes=ids,
             limit=check_limit(limit) if limit is not None else default_max_nodes(), basis=basis,
         )
 

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from kg.errors import AirkgError, InputError, NotFound, StoreError
 from kg.store import Store
-from viz.filters import GraphFilter
+from viz.filters import BASES, HARD_MAX_NODES, ROLES, GraphFilter
 from viz.form import FormChoices, form_choices
 from viz.render import SERVED_CSP, STATIC, Links, payload, render_page
 from viz.view import View, build_view
@@ -45,6 +45,17 @@ def get_store(request: Request) -> Store:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
+#: ``nodes=a&nodes=b``, or ``nodes=a`` alone: on the wire one value is a string as much as a list of one
+#: (so the schema says both, and a value such as ``nodes=false`` is not mistaken for a list's violation).
+_ONE_OR_MORE = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+#: A year from 0001 (Python's dates start there).
+_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+#: What ``due_from`` / ``due_to`` take, for the schema (:func:`viz.filters.parse_date` reads them): a day, a
+#: month or a year; empty is not given (the page's form sends its empty fields).
+_DAY_MONTH_OR_YEAR = {"anyOf": [{"type": "string", "format": "date", "pattern": f"^{_YEAR}-"},
+                                {"type": "string", "pattern": rf"^{_YEAR}(-(0[1-9]|1[0-2]))?$"},
+                                {"type": "string", "maxLength": 0}]}
+
 
 def graph_filter(
     plan: Annotated[str | None, Query(description="Plan id, IRI or part of its title.")] = None,
@@ -52,15 +63,22 @@ def graph_filter(
     pollutant: Annotated[str | None, Query(description="Pollutant code, label or IRI (stated or inferred).")] = None,
     sector: Annotated[str | None, Query(description="Sector code, label or IRI; narrower sectors included.")] = None,
     agency: Annotated[str | None, Query(description="Agency name (or part of it), id or IRI.")] = None,
-    role: Annotated[str | None, Query(description="lead, responsible, support or implementing.")] = None,
-    due_from: Annotated[str | None, Query(description="A deadline due on or after: YYYY[-MM[-DD]].")] = None,
-    due_to: Annotated[str | None, Query(description="A deadline due on or before: YYYY[-MM[-DD]] (a month or year: its last day).")] = None,
+    role: Annotated[str | None, Query(description="lead, responsible, support or implementing.",
+                                      json_schema_extra={"enum": ["", *ROLES]})] = None,
+    due_from: Annotated[str | None, Query(description="A deadline due on or after: YYYY[-MM[-DD]].",
+                                          json_schema_extra=_DAY_MONTH_OR_YEAR)] = None,
+    due_to: Annotated[str | None, Query(description="A deadline due on or before: YYYY[-MM[-DD]] (a month or year: its last day).",
+                                        json_schema_extra=_DAY_MONTH_OR_YEAR)] = None,
     focus: Annotated[str | None, Query(description="Draw this entity's neighbourhood (IRI or id).")] = None,
-    depth: Annotated[int, Query(description="Steps out from focus: 1 or 2.")] = 1,
-    nodes: Annotated[list[str] | None, Query(description="Draw these entities (IRIs or ids), repeated.")] = None,
-    limit: Annotated[int | None, Query(description="Most nodes to draw (10–2000); past it, summarise.")] = None,
+    depth: Annotated[int, Query(description="Steps out from focus: 1 or 2.",
+                                json_schema_extra={"minimum": 1, "maximum": 2})] = 1,
+    nodes: Annotated[list[str] | None, Query(description="Draw these entities (IRIs or ids), repeated.",
+                                             json_schema_extra=_ONE_OR_MORE)] = None,
+    limit: Annotated[int | None, Query(description="Most nodes to draw (10–2000); past it, summarise.",
+                                       json_schema_extra={"minimum": 10, "maximum": HARD_MAX_NODES})] = None,
     basis: Annotated[str | None, Query(description="stated (default), inferred or any: which pollutants and "
-                                                   "sectors count, as on the lists.")] = None,
+                                                   "sectors count, as on the lists.",
+                                       json_schema_extra={"enum": ["", *BASES]})] = None,
 ) -> dict[str, Any]:
     return {"plan": plan, "region": region, "pollutant": pollutant, "sector": sector, "agency": agency,
             "role": role, "due_from": due_from, "due_to": due_to, "focus": focus, "depth": depth, "nodes": nodes,
@@ -83,7 +101,13 @@ def cached_choices(request: Request, store: Store) -> FormChoices:
     return choices
 
 
-@router.get("/graph", response_class=HTMLResponse, summary="The interactive graph")
+@router.get("/graph", response_class=HTMLResponse, summary="The interactive graph", responses={
+    400: {"description": "A malformed filter (a date, focus and nodes both): the page, with the form and the "
+                         "error (a name that names nothing is a notice on a 200 page)",
+          "content": {"text/html": {}, "application/problem+json": {}}},
+    404: {"description": "focus or nodes name nothing: the page, with the form and the error",
+          "content": {"text/html": {}, "application/problem+json": {}}},
+})
 def graph_page(request: Request, store: StoreDep, raw: FilterDep) -> HTMLResponse:
     """The interactive graph of plans, measures, agencies, pollutants, sectors, deadlines and regions."""
     status = 200
@@ -105,7 +129,7 @@ def graph_data(store: StoreDep, raw: FilterDep) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/graph/file", summary="The graph as one HTML file that opens from disk")
+@router.get("/graph/file", response_class=HTMLResponse, summary="The graph as one HTML file that opens from disk")
 def graph_file(request: Request, store: StoreDep, raw: FilterDep) -> HTMLResponse:
     """What ``airkg viz --out`` writes, for the same parameters as ``/graph``: vis-network, script and styles
     inline, so that ``curl -o graph.html …/graph/file?…`` saves a page that draws offline; its links point

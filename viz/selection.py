@@ -8,7 +8,7 @@ from rdflib import Literal
 
 from kg import query_params
 from kg.errors import InputError
-from kg.store import Store, sparql_iri
+from kg.store import Store, is_iri, sparql_iri
 from viz.facts import RES, chunks, text, values
 from viz.filters import GraphFilter
 from viz.links import to_iri
@@ -89,7 +89,7 @@ def _known(store: Store, value: str, cls: str, prefix: str) -> tuple[str, ...] |
     if not (value.startswith(("http://", "https://", "/id/")) or value.startswith(prefix + "/")):
         return None
     iri = to_iri(value)
-    return (iri,) if store.query(_IS_A % (sparql_iri(iri), cls)).boolean else ()
+    return (iri,) if is_iri(iri) and store.query(_IS_A % (sparql_iri(iri), cls)).boolean else ()
 
 
 def _shared(resolve, *args) -> tuple[str, ...] | None:
@@ -155,7 +155,7 @@ def resolve_agency(store: Store, value: str) -> tuple[str, ...]:
 def resolve_plan(store: Store, value: str) -> tuple[str, ...]:
     """Plans by IRI or id, else by a part of the title."""
     iri = to_iri(value)
-    if store.query(_IS_A % (sparql_iri(iri), "airkg:Plan")).boolean:
+    if is_iri(iri) and store.query(_IS_A % (sparql_iri(iri), "airkg:Plan")).boolean:
         return (iri,)
     return _shared(query_params.resolve_plan, store, value) or _rows(store, _FIND_PLAN, value)
 

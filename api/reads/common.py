@@ -13,7 +13,8 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from api.models import Ref
-from kg.store import Store, sparql_term
+from kg.errors import NotFound
+from kg.store import Store, is_iri, sparql_term
 
 RES = "https://airkg.example.org/id/"
 AIRKG = "https://airkg.example.org/ontology#"
@@ -25,8 +26,16 @@ _T = TypeVar("_T")
 
 
 def entity_iri(kind: str, key: str) -> URIRef:
-    """``res:{kind}/{key}``, e.g. ``entity_iri("agency", "76edf130b6dd")``."""
-    return URIRef(f"{RES}{kind}/{key}")
+    """``res:{kind}/{key}``, e.g. ``entity_iri("agency", "76edf130b6dd")``.
+
+    Raises:
+        NotFound: ``key`` cannot be part of an IRI (``%zz``, a control or private-use character), so it
+            names nothing in the graph: a 404, like any other key that names nothing.
+    """
+    iri = f"{RES}{kind}/{key}"
+    if not is_iri(iri):
+        raise NotFound(f"no {kind} {key!r} in the graph")
+    return URIRef(iri)
 
 
 def local_id(iri: Node | None, kind: str) -> str:

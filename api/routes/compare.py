@@ -4,14 +4,14 @@ highlighted), ``/api/plans/{plan}/relations`` (status, citations, lineage), and 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import StoreDep, TemplatesDep
+from api.deps import Day, StoreDep, TemplatesDep
 from api.errors import not_found
+from api.reads.common import entity_iri
 from api.routes.ids import PlanId
 from kg.errors import InputError
 from kg.relations.comparison import diff_as_dict
@@ -21,7 +21,7 @@ router = APIRouter(tags=["relations"])
 
 PlanParam = Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
                                  description="A plan id.")]
-AsOf = Annotated[dt.date | None, Query(description="The day the status is for (default today).")]
+AsOf = Annotated[Day | None, Query(description="The day the status is for (default today).")]
 
 
 def _diff(store: Any, a: str, b: str) -> dict:
@@ -47,6 +47,7 @@ def relations_api(plan_id: PlanId, store: StoreDep, as_of: AsOf = None) -> dict:
     and per measure its counterparts above (up) and below (down), each with score and shared words."""
     from kg.relations.features import read_plans
 
+    entity_iri("plan", plan_id)  # 404 for an id no IRI can hold
     if not read_plans(store, [plan_id]):
         raise not_found("plan", plan_id)
     return plan_relations(store, plan_id, as_of)

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Path
 
 #: What an id may hold at all; an id of that shape that names nothing is a 404 (not a 400), so that
-#: /agencies/nope is "not found" for a browser and a client alike.
-_ID = r"^[^\s<>\"{}|\\^`/?#]{1,200}$"
+#: /agencies/nope is "not found" for a browser and a client alike. The excluded characters are spelled
+#: out (controls, space, C1 controls) rather than ``\s``, which JSON Schema's regular expressions and
+#: pydantic's read differently (U+0085 is ``\s`` to pydantic only): the schema and the server agree.
+_ID = r"^[^\x00-\x20\x7f-\x9f<>\"{}|\\^`/?#]{1,200}$"
 PlanId = Annotated[str, Path(description="Plan id, e.g. 000_aa781de31b5c5cff.", pattern=_ID)]
 MeasureId = Annotated[str, Path(description="Measure id {plan}:{path}, e.g. 000_aa781de31b5c5cff:2.1.",
                                 max_length=300)]

@@ -16,8 +16,7 @@ from api.errors import not_found
 from api.negotiation import choose
 from api.reads.common import RES, READ_TIMEOUT
 from api.sparql_results import GRAPH_TYPES, render
-from kg.errors import InputError
-from kg.store import QueryResult, sparql_iri
+from kg.store import QueryResult, is_iri
 from rdflib import URIRef
 
 router = APIRouter(tags=["linked data"])
@@ -71,10 +70,8 @@ def dereference(
     media_type = _FORMATS.get(request.query_params.get("format", "")) or choose(
         request.headers.get("accept"), (*GRAPH_TYPES, HTML))
     iri = RES + path
-    try:
-        sparql_iri(iri)
-    except InputError:
-        raise not_found("resource", iri) from None
+    if not is_iri(iri):  # a path no IRI of the graph has (%zz, a second #, a control character)
+        raise not_found("resource", iri)
     result = describe(store, URIRef(iri))
     if media_type == HTML:
         page = page_for(path)

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.csv_out import PLAN_HEADER, csv_response, plan_rows
 
-from api.deps import PageLimit, PageOffset, StoreDep
+from api.deps import Day, PageLimit, PageOffset, StoreDep
 from api.models import PlanPublic, PlansPublic
 from api.reads.plans import get_plan, list_plans, plan_iri, plans_by_iri
 from api.routes.ids import PlanId
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/plans", tags=["plans"])
 def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0,
                status: Annotated[Literal["in_force", "superseded", "expired", "not_yet_issued"] | None, Query(
                    description="Only plans with this status on as_of (kg/relations/status.py).")] = None,
-               as_of: Annotated[dt.date | None, Query(description="The day of status (default today).")] = None,
+               as_of: Annotated[Day | None, Query(description="The day of status (default today).")] = None,
                format: Annotated[str | None, Query(description="json, or csv (every plan, UTF-8 with BOM).",
                                                    pattern="^(json|csv)$")] = None,
                ) -> PlansPublic | Response:

@@ -43,9 +43,9 @@ _BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            _FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}},
+            _FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string", "minLength": 1}},
                                "required": ["query"]}},
-            _QUERY: {"schema": {"type": "string"}},
+            _QUERY: {"schema": {"type": "string", "minLength": 1}},
         },
     }
 }
@@ -78,11 +78,21 @@ def _refuse_dataset_and_update(params: dict[str, list[str]]) -> None:
             raise InputError(f"{name} is not supported: the default graph is the union of all graphs")
 
 
-@router.get("/sparql", response_model=None, responses=_RESPONSES)
-def sparql_get(request: Request, store: StoreDep, settings: SettingsDep, query: str | None = None) -> Response:
+#: ``query`` is required by the protocol; the function reads it itself, so that a browser opening the
+#: endpoint without one is sent to the editor (303) rather than refused.
+_QUERY_PARAMETER = {
+    "parameters": [{"name": "query", "in": "query", "required": True, "description": "A SPARQL 1.1 query "
+                    "(SELECT, ASK, CONSTRUCT or DESCRIBE); a malformed one answers 400.",
+                    "schema": {"type": "string", "minLength": 1}}],
+}
+
+
+@router.get("/sparql", response_model=None, responses=_RESPONSES, openapi_extra=_QUERY_PARAMETER)
+def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 query via GET (?query=); results by Accept."""
     params = parse_qs(request.url.query, keep_blank_values=True)
     _refuse_dataset_and_update(params)
+    query = params["query"][-1] if "query" in params else None
     if query is None and "text/html" in request.headers.get("accept", ""):
         return RedirectResponse("/editor", status_code=303)  # a browser opening the endpoint gets the editor
     return answer(query, request, store, settings)

@@ -132,7 +132,7 @@ from kg.store.query_shaping import (  # noqa: F401 - the private ones are import
     _with_prefixes,
     _with_values,
 )
-from kg.store.terms import EXPORT_FORMATS, EXPORT_PREFIXES, _to_ox, sparql_iri, sparql_term  # noqa: F401
+from kg.store.terms import EXPORT_FORMATS, EXPORT_PREFIXES, _to_ox, is_iri, sparql_iri, sparql_term  # noqa: F401
 
 __all__ = [
     "BULK_JOURNAL",
@@ -149,6 +149,7 @@ __all__ = [
     "QueryResult",
     "SparqlEndpointStore",
     "Store",
+    "is_iri",
     "open_store",
     "sparql_iri",
     "sparql_term",

@@ -81,6 +81,22 @@ def sparql_iri(value: str) -> str:
     return f"<{value}>"
 
 
+def is_iri(value: str) -> bool:
+    """Whether ``value`` is an absolute IRI as RFC 3987 (and so pyoxigraph) reads it, and one
+    :func:`sparql_iri` takes: an id from a request that is not (``%zz``, a control or private-use
+    character, a second ``#``) names nothing in any graph.
+
+    >>> is_iri("https://airkg.example.org/id/plan/a"), is_iri("https://airkg.example.org/id/plan/%zz")
+    (True, False)
+    """
+    try:
+        ox.NamedNode(value)
+        sparql_iri(value)
+    except (ValueError, InputError):
+        return False
+    return True
+
+
 def _escape_char(match: re.Match[str]) -> str:
     char = match.group()
     return _STRING_ESCAPES.get(char) or f"\\u{ord(char):04X}"
