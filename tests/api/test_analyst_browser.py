@@ -7,90 +7,20 @@ Screenshots of each page go to ``AIRKG_SCREENSHOT_DIR`` when set (else the test'
 from __future__ import annotations
 
 import json
-import os
-import socket
-import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 
-from api_cases import AGENCY_ID, PLAN_ID, make_app
+from api_cases import AGENCY_ID, PLAN_ID
+from browser_pages import BROWSER_MARKS, Page, base_url, browser, click, foreign, go, page, shots, text  # noqa: F401
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "viz"))  # cdp_browser: headless Chromium over CDP
-from cdp_browser import Chromium, Page, chromium_available  # noqa: E402
-
-pytestmark = [pytest.mark.browser, pytest.mark.server,
-              pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium")]
+pytestmark = BROWSER_MARKS
 
 SHANDONG = quote("山东省")
 VOCS_ZH = quote("挥发性有机物")
 READY = "window.airkgGraph && window.airkgGraph.ready"
-
-
-@pytest.fixture(scope="module")
-def base_url(seed_store) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(make_app(seed_store), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(15)
-    sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    chromium = Chromium(tmp_path_factory.mktemp("chromium"))
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("AIRKG_SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def page(browser: Chromium) -> Iterator[Page]:
-    opened = browser.new_page()
-    yield opened
-    browser.close_page(opened)
-
-
-def go(page: Page, url: str) -> None:
-    page.navigate(url)
-    page.wait_for("document.readyState === 'complete'")
-
-
-def click(page: Page, selector: str) -> str:
-    """Click the first element matching ``selector`` as a user would (a real navigation); its href."""
-    href = page.evaluate(f"document.querySelector({json.dumps(selector)}).href")
-    page.evaluate("window.__before = true")
-    page.evaluate(f"document.querySelector({json.dumps(selector)}).click()")
-    page.wait_for("!window.__before && document.readyState === 'complete'", 30)
-    return href
-
-
-def text(page: Page, selector: str) -> str:
-    return page.evaluate(f"(document.querySelector({json.dumps(selector)}) || {{}}).textContent || ''")
-
-
-def foreign(page: Page, base_url: str) -> list[str]:
-    return [u for u in page.requested_urls() if not u.startswith((base_url, "data:", "blob:", "about:"))]
 
 
 def test_home_to_answer_to_source_sentence_in_four_clicks(page: Page, base_url: str, shots: Path) -> None:
@@ -251,3 +181,66 @@ def test_pages_render_cleanly(page: Page, base_url: str, path: str, name: str, s
     page.screenshot(shots / f"{name}.png")
     errors = [e for e in page.console_errors() if "404" not in e]
     assert errors == [] and foreign(page, base_url) == []
+
+
+ZHOUCUN = quote("周村区")
+
+
+def test_a_deadline_range_gives_the_same_count_on_list_graph_and_query(page: Page, base_url: str) -> None:
+    """Due in 2019 in Zhoucun's plan: nine measures (ten deadlines) by the golden answer of deadlines-in-range."""
+    dates = "due_from=2019-01-01&due_to=2019-12-31"
+    go(page, f"{base_url}/measures?region={ZHOUCUN}&{dates}")
+    listed = int(text(page, "#count"))
+    go(page, f"{base_url}/graph?region={ZHOUCUN}&{dates}")
+    page.wait_for(READY, 60)
+    assert text(page, "#as-list").startswith(f"{listed} measures")
+    go(page, f"{base_url}/queries/deadlines-in-range?region={ZHOUCUN}&start=2019-01-01&end=2019-12-31&kind=any&run=1")
+    measures = page.evaluate("new Set([...document.querySelectorAll('table.results tbody tr')]"
+                             ".map(tr => tr.cells[0].textContent + '|' + tr.cells[1].textContent)).size")
+    assert listed == measures == 9 and int(text(page, "#count")) == 10
+
+
+@pytest.mark.parametrize("path, shot", [(f"/timeline?region=Shandong&pollutant={VOCS_ZH}", "timeline-facets.png"),
+                                        (f"/agencies/{AGENCY_ID}", "agency-facets.png"),
+                                        (f"/plans/{PLAN_ID}", "plan-facets.png"),
+                                        ("/pollutants/VOCs", "pollutant-facets.png")])
+def test_facets_beside_the_timeline_and_the_entity_pages(page: Page, base_url: str, shots: Path, path: str,
+                                                         shot: str) -> None:
+    go(page, base_url + path)
+    assert page.evaluate("document.querySelectorAll('aside.facets li a').length") > 0
+    assert page.evaluate("document.querySelector('.basis-control strong').textContent.trim()") == "stated"
+    page.screenshot(shots / shot)
+    before = page.evaluate("location.pathname")
+    promised = int(page.evaluate("document.querySelector('aside.facets li .count').textContent"))
+    click(page, "aside.facets li a")                                       # one value narrows the selection
+    counted = int(text(page, "#count"))
+    if before == "/timeline":
+        assert page.evaluate("location.pathname") == "/timeline" and counted >= promised  # deadlines of them
+    else:
+        assert page.evaluate("location.pathname") == "/measures" and counted == promised
+    assert page.console_errors() == [] and foreign(page, base_url) == []
+
+
+def test_a_large_saved_answer_pages(page: Page, base_url: str, shots: Path) -> None:
+    go(page, f"{base_url}/queries/deadlines-in-range?start=2000-01-01&end=2035-12-31&kind=any&run=1&limit=40")
+    assert int(text(page, "#count")) == 104                                # every dated deadline of the seeds
+    assert page.evaluate("document.querySelectorAll('table.results tbody tr').length") == 40
+    page.screenshot(shots / "query-paged.png")
+    click(page, "nav.pages a:last-child")                                  # next →
+    assert text(page, "#page-rows") == "41–80"
+    click(page, "nav.pages a:last-child")
+    assert text(page, "#page-rows") == "81–104"
+    assert page.evaluate("document.querySelectorAll('table.results tbody tr').length") == 24
+
+
+def test_supporting_agencies_rows_open_exactly_their_measures(page: Page, base_url: str, shots: Path) -> None:
+    go(page, f"{base_url}/queries/supporting-agencies?lead={quote('Jining City Bureau of Ecology and Environment')}"
+             "&run=1")
+    promised = int(page.evaluate("document.querySelector('table.results tbody tr td:nth-child(2)').textContent"))
+    click(page, "table.results tbody tr a.measures-link")
+    assert page.evaluate("location.pathname") == "/queries/supported-measures"
+    assert int(text(page, "#count")) == promised == 3
+    page.screenshot(shots / "supported-measures.png")
+    click(page, "table.results tbody tr a.source-link")                    # and on to the sentence
+    assert page.evaluate("location.pathname") == "/plans/003_922dca89c0e37589"
+    assert page.console_errors() == [] and foreign(page, base_url) == []
