@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -30,10 +31,12 @@ from api.routes import (
     sparql,
 )
 from api.settings import Settings
+from kg.errors import InputError
 from kg.query_pool import PoolLimits, PooledStore, pool_for
 from kg.store import Store, open_store
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -43,6 +46,10 @@ def _user_queries(app: FastAPI, store: Store, settings: Settings) -> Iterator[No
                         max_bytes=settings.max_response_bytes,
                         memory_bytes=settings.query_memory_mb * 1024**2 or None)
     pool = pool_for(store, limits, size=settings.query_workers, waiting=settings.query_queue)
+    if pool is None:
+        refuse_unisolated(settings, "no process but the server's can open an in-memory store"
+                          if settings.query_workers else "AIRKG_QUERY_WORKERS is 0")
+        log.warning("user queries run in the server's own threads, unisolated (unsafe_in_process_queries)")
     app.state.query_pool = pool
     app.state.user_store = PooledStore(store, pool) if pool is not None else store
     try:
@@ -51,6 +58,19 @@ def _user_queries(app: FastAPI, store: Store, settings: Settings) -> Iterator[No
         app.state.query_pool = app.state.user_store = None
         if pool is not None:
             pool.close()
+
+
+def refuse_unisolated(settings: Settings, why: str) -> None:
+    """Refuse to serve with user queries in the server's own threads unless the settings say so knowingly.
+
+    Raises:
+        InputError: ``settings.unsafe_in_process_queries`` is off.
+    """
+    if not settings.unsafe_in_process_queries:
+        raise InputError(f"{why}: user queries would run in the server's own process, where one that crashes the "
+                         "engine takes the server down and one past the time limit cannot be stopped; give "
+                         "AIRKG_QUERY_WORKERS 1 or more, or, knowingly, --unsafe-in-process-queries "
+                         "(AIRKG_UNSAFE_IN_PROCESS_QUERIES=true)")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_query_length: int = Field(100_000, gt=0, description="Most characters of a query sent to /sparql (413).")
     query_workers: int = Field(2, ge=0, description=(
         "Worker processes running user queries (/sparql, saved queries, the editor); 0 runs them in the "
-        "server's own threads, unprotected (only for a store no other process can open)."))
+        "server's own threads, unprotected, which the server refuses unless `unsafe_in_process_queries`."))
+    unsafe_in_process_queries: bool = Field(False, description=(
+        "Let user queries run in the server's own threads when no worker can run them (query_workers 0, or "
+        "an in-memory store): a query that crashes the engine then takes the server down, and one past the "
+        "time limit keeps a core busy until it ends. Off: such a server refuses to start."))
     query_queue: int = Field(4, ge=0, description="User queries that may wait for a worker; past it: 503.")
     query_memory_mb: int = Field(2048, ge=0, description="Address space of a query worker in MiB (0: no limit).")

@@ -287,27 +287,51 @@ def _query_text(query: str) -> str:
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL query, or a file holding one.")],
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    timeout: Annotated[Optional[float], typer.Option(
+        "--timeout", min=0, help="Seconds the query may run, as on the server (AIRKG_QUERY_TIMEOUT, default 10); "
+                                 "0: no limit.")] = None,
     store: StoreOption = None,
 ) -> None:
-    """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own)."""
+    """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own, with the server's time
+    and memory limits)."""
+    from kg.errors import QueryTimeout
     from kg.query_pool import PoolLimits, PooledStore, pool_for
     from kg.results import render
     from kg.sparql_guard import MAX_USER_QUERY_LENGTH, check_bounds
 
     text = _query_text(query)
     check_bounds(text, MAX_USER_QUERY_LENGTH)
-    memory = int(os.environ.get("AIRKG_QUERY_MEMORY_MB", "2048")) * 1024**2
+    seconds = timeout if timeout is not None else _env_number("AIRKG_QUERY_TIMEOUT", 10.0)
+    memory = int(_env_number("AIRKG_QUERY_MEMORY_MB", 2048)) * 1024**2
     with open_store(store, read_only=True) as source:
-        # As the server does: the query is parsed and run in a worker process, so that a query the engine
-        # cannot survive (a stack overflow, memory exhausted) ends in one line and exit 2, not a crash.
-        pool = pool_for(source, PoolLimits(timeout=None, max_rows=None, max_bytes=None, memory_bytes=memory or None),
-                        size=1, waiting=0, quiet=True)
+        # As the server does: the query is parsed and run in a worker process, killed past the time limit, so
+        # that a query too slow, or one the engine cannot survive (a stack overflow, memory exhausted), ends in
+        # one line and exit 2, not a hang or a crash.
+        limits = PoolLimits(timeout=seconds or None, max_rows=None, max_bytes=None, memory_bytes=memory or None)
+        pool = pool_for(source, limits, size=1, waiting=0, quiet=True)
         try:
             result = (PooledStore(source, pool) if pool is not None else source).query(text)
+        except QueryTimeout:
+            raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped; give it more with --timeout "
+                               "SECONDS (0: no limit)") from None
         finally:
             if pool is not None:
                 pool.close()
         typer.echo(render(result, format))
+
+
+def _env_number(name: str, default: float) -> float:
+    """A number from the environment (the server's setting of the same name), else ``default``."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise InputError(f"{name} must be 0 or more, not {raw!r}")
+    return value
 
 
 @app.command("query")
@@ -414,6 +438,9 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     store: StoreOption = None,
     seeds: Annotated[Path, typer.Option(help="Documents loaded when the store is empty.")] = DEFAULT_SEEDS,
+    unsafe_in_process_queries: Annotated[bool, typer.Option(
+        "--unsafe-in-process-queries", help="With AIRKG_QUERY_WORKERS=0: run user queries in the server's own "
+                                            "process, unisolated (refused otherwise; docs/security.md).")] = False,
 ) -> None:
     """Serve the web pages, REST API (/api, /docs), SPARQL endpoint (/sparql) and linked data (/id/…).
 
@@ -421,10 +448,13 @@ def serve(
     """
     import uvicorn
 
-    from api.main import create_app
+    from api.main import create_app, refuse_unisolated
     from api.settings import Settings
 
-    settings = Settings(seeds=seeds, **({"store": store} if store else {}))
+    settings = Settings(seeds=seeds, **({"store": store} if store else {}),
+                        **({"unsafe_in_process_queries": True} if unsafe_in_process_queries else {}))
+    if settings.query_workers == 0:
+        refuse_unisolated(settings, "AIRKG_QUERY_WORKERS is 0")
     typer.echo(f"airkg: serving {settings.store} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 

@@ -24,9 +24,10 @@ engine, an abort on a failed allocation) is replaced too, and the request answer
 ``size`` queries run at once; ``queue`` more may wait for a worker; past that a request is refused
 at once (503), so heavy queries never hold more than their share of the server.
 
-The in-memory store of the tests (no folder) cannot be opened by another process: its queries run in
-the server's own threads (:func:`pool_for` returns None), as they did before. Every store with a
-folder, and every endpoint, goes through a pool.
+The in-memory store of the tests (no folder) cannot be opened by another process (:func:`pool_for`
+returns None, as it does for ``size`` 0): the app then refuses to start unless told to run user queries
+in its own threads (``api.main.refuse_unisolated``, docs/security.md). Every store with a folder, and
+every endpoint, goes through a pool.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,31 @@ def test_read_commands_work_while_another_process_holds_the_store(tmp_path: Path
         assert blocked.returncode == 2 and "store unavailable" in blocked.stderr
     finally:
         holder.close()
+
+
+#: A cross product of every triple with itself, twice: it runs for hours on any store.
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.mark.slow
+def test_sparql_has_the_servers_time_limit(tmp_path: Path) -> None:
+    """``airkg sparql`` stops a query past its time limit (--timeout, else AIRKG_QUERY_TIMEOUT as the server):
+    the worker is killed, one line, exit 2 (issue 13); ``--timeout 0`` lets a query run as long as it takes."""
+    from kg.loading import extract_files, graphs_to_load
+    from kg.store import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path / "store"))
+    store.replace_graphs(graphs_to_load(extract_files([SEEDS / "001_2b08b5de9d9ff43a.txt"])))
+    store.close()
+    started = time.monotonic()
+    stopped = airkg("sparql", "--store", str(tmp_path / "store"), "--timeout", "2", HEAVY)
+    assert stopped.returncode == 2 and time.monotonic() - started < 120, stopped.stderr
+    assert stopped.stderr.strip().splitlines() == [
+        "airkg: query too slow: the query ran past 2 s and was stopped; give it more with --timeout SECONDS "
+        "(0: no limit)"]
+    env = {**os.environ, "AIRKG_QUERY_TIMEOUT": "1"}
+    from_env = subprocess.run([sys.executable, "-m", "kg.cli", "sparql", "--store", str(tmp_path / "store"), HEAVY],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert from_env.returncode == 2 and "ran past 1 s" in from_env.stderr, from_env.stderr
+    unlimited = airkg("sparql", "--store", str(tmp_path / "store"), "--timeout", "0", "ASK { ?s ?p ?o }")
+    assert unlimited.returncode == 0 and unlimited.stdout.strip() == "yes", unlimited.stderr

@@ -6,7 +6,8 @@ Before anything parses a query, its raw text is bounded here (length, nesting, o
 no SERVICE, no FROM naming graphs elsewhere, no function but SPARQL's built-ins and XSD casts),
 evaluates the query and serializes the answer, within the time limit (then the worker is killed:
 503), the row cap and the byte cap (413) and its memory limit (503). The server's own threads never
-parse or evaluate a user's query (except over an in-memory store, which no worker can open).
+parse or evaluate a user's query (unless the app was told to, ``unsafe_in_process_queries``: then
+it runs in the request's thread, with the guard and the limits but not the isolation).
 """
 
 from __future__ import annotations

@@ -27,5 +27,7 @@ def problem(response) -> dict:
 
 
 def make_app(store, **settings) -> FastAPI:
-    """The app over ``store`` (never built from seeds), with any Settings field overridden."""
+    """The app over ``store`` (never built from seeds), with any Settings field overridden; an in-memory
+    store (no worker process can open it) runs user queries in the test's process, as it says so."""
+    settings.setdefault("unsafe_in_process_queries", getattr(store, "path", "") is None)
     return create_app(Settings(build_if_empty=False, **settings), store=store)

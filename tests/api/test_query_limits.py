@@ -4,17 +4,21 @@ embedded store (finding 10). The same attacks against a real ``airkg serve`` are
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.errors import ForbiddenQuery, QuerySyntaxError, QueryTextTooLong, QueryTooComplex, QueryTooLarge
+from kg.errors import ForbiddenQuery, InputError, QuerySyntaxError, QueryTextTooLong, QueryTooComplex, QueryTooLarge
 from kg.query_pool import PoolLimits, PooledStore, pool_for
 from kg.sparql_guard import MAX_NESTING, check_bounds, check_read_only
 from kg.store import QUERY_PREFIXES, OxigraphStore
 
 from api_cases import make_app, problem
+from tests.conftest import ROOT
 
 PREFIXES = tuple(QUERY_PREFIXES.items())
 BIF = "http://127.0.0.1:9/secret"
@@ -113,6 +117,27 @@ def test_the_app_runs_user_queries_in_workers(app, client) -> None:
     pool = app.state.query_pool
     assert pool is not None and pool._workers  # noqa: SLF001
     assert all(worker.process.is_alive() for worker in pool._workers)  # noqa: SLF001
+
+
+def test_no_server_runs_user_queries_unisolated_unless_told_so(seed_store: OxigraphStore) -> None:
+    """With no worker (AIRKG_QUERY_WORKERS=0, or an in-memory store) user queries would run in the server's own
+    threads: the app refuses to start unless ``unsafe_in_process_queries`` says so; ``airkg serve`` says so in one
+    line, exit 2, before it listens."""
+    from fastapi.testclient import TestClient
+
+    for store, settings in ((seed_store, {"query_workers": 0}), (OxigraphStore(None), {})):
+        with pytest.raises(InputError, match="unsafe-in-process-queries"):
+            with TestClient(make_app(store, unsafe_in_process_queries=False, **settings)):
+                pass
+    with TestClient(make_app(seed_store, query_workers=0, unsafe_in_process_queries=True)) as unisolated:
+        assert unisolated.app.state.query_pool is None
+        assert unisolated.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AIRKG_")}, "AIRKG_QUERY_WORKERS": "0"}
+    refused = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--port", "0", "--store", str(seed_store.path)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == 2 and refused.stderr.strip().splitlines()[-1].startswith(
+        "airkg: bad input: AIRKG_QUERY_WORKERS is 0: user queries would run in the server's own process"), refused.stderr
+    assert "serving" not in refused.stderr
 
 
 @pytest.fixture
