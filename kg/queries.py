@@ -86,6 +86,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import weakref
 from collections.abc import Mapping
 from functools import cache
 from dataclasses import dataclass
@@ -365,7 +366,8 @@ DEFAULT_PAGE = 100
 #: The most rows one page may hold.
 MAX_PAGE = 10_000
 _OWN_SLICE = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*$", re.IGNORECASE)
-_totals: dict[tuple, int] = {}
+#: Totals of answers, per store (gone with it) and per generation, query and bindings.
+_totals: weakref.WeakKeyDictionary[Store, dict[tuple, int]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -421,9 +423,10 @@ def _total(store: Store, query: SavedQuery, text: str, bindings: Mapping[str, No
     from kg.store.query_shaping import _shape, _with_values  # noqa: PLC2701 — the store's own placing of bindings
 
     generation = getattr(store, "generation", None)
-    key = (id(store), generation, query.name, query.sparql, tuple(sorted((k, str(v)) for k, v in bindings.items())))
-    if generation is not None and key in _totals:
-        return _totals[key]
+    key = (generation, query.name, query.sparql, tuple(sorted((k, str(v)) for k, v in bindings.items())))
+    held = _totals.get(store) if generation is not None else None
+    if held is not None and key in held:
+        return held[key]
     shape = _shape(text)
     bound = _with_values(text, shape, bindings)
     start = shape.form
@@ -431,9 +434,10 @@ def _total(store: Store, query: SavedQuery, text: str, bindings: Mapping[str, No
     rows = store.query(counted, timeout=timeout).rows
     total = int(str(rows[0]["total"])) if rows and rows[0].get("total") is not None else 0
     if generation is not None:
-        if len(_totals) > 512:
-            _totals.clear()
-        _totals[key] = total
+        held = _totals.setdefault(store, {})
+        if len(held) > 512:
+            held.clear()
+        held[key] = total
     return total
 
 
