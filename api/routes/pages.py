@@ -255,7 +255,9 @@ def query_page(name: str, request: Request, store: UserStoreDep, settings: Setti
         "query": query, "params": params, "result": result, "linked": linked, "error": error, "basis": basis,
         "editor_text": editor_text(name, params, settings.queries_dir, request.app.state.store),
         "csv_query": _query_without(request, "run", "limit", "offset"),
-        "page_query": {**params, "run": "1", "limit": str(limit)}, "limit": limit, "offset": offset},
+        "page_query": {**params, "run": "1", "limit": str(limit)}, "limit": limit, "offset": offset,
+        "agencies": list_agencies(request.app.state.store, MAX_AGENCY_OPTIONS)[0]
+        if any(p.type == "agency" for p in query.parameters) else []},
         status_code=error.status if error else 200)
 
 
