@@ -1,22 +1,30 @@
-"""The cost of the relations graphs (kg/relations) at N generated plans: a full rebuild after a bulk load, and
-the rebuild one ingest triggers (the plans a plan's write affects).
+"""The cost of the relations graphs (kg/relations) at N generated plans, for the code of the working tree and,
+side by side, for the code of an earlier commit: a full rebuild of every plan's relations on one store, and the
+rebuilds single writes trigger (the plans one plan's write affects: a county's or city's plan, a province's, a
+national one).
 
-    python -m bench.relations 1000 [--folder /tmp/airkg-relations-bench]
+    python -m bench.relations 1000 [--before REV] [--before-plans K] [--after REV] [--folder /tmp/airkg-relations-bench]
 
-The corpus and the loaded store are kept in the folder, so a second run times the relations alone.
+The corpus is generated and bulk-loaded without relations (the plans only), and kept in the folder, so a second
+run times the relations alone. Each code version runs in its own process (``kg`` imported from a copy of that
+commit's ``kg/`` and ``ontology/``, made with ``git archive``), so each one's peak RSS is its own. ``--before-plans
+K`` rebuilds only K plans (the first by id) with the earlier code, for a scale where all of them take too long;
+``--after REV`` times a commit instead of the working tree.
+``--profile`` prints each run's cProfile, its 25 most costly functions by cumulative time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from bench.corpus import write_corpus
-from kg.loading import bulk_load_files
-from kg.relations.graph import affected_by, rebuild
-from kg.store import OxigraphStore
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rss_mb() -> float:
@@ -28,39 +36,140 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("plans", type=int)
-    parser.add_argument("--folder", type=Path, default=Path("/tmp/airkg-relations-bench"))
-    parser.add_argument("--jobs", type=int, default=2)
-    args = parser.parse_args()
-    folder = args.folder / str(args.plans)
+def prepare(folder: Path, plans: int, jobs: int) -> Path:
+    """The corpus and a store holding its plans (no relations), made once per folder; the store's path."""
+    import kg.loading
+    from bench.corpus import write_corpus
+    from kg.loading import bulk_load_files
+    from kg.store import OxigraphStore
+
     corpus, store_path = folder / "corpus", folder / "store"
-    fresh = not store_path.exists()
     if not corpus.exists():
-        write_corpus(corpus, args.plans)
-    files = sorted(corpus.glob("*.txt"))
+        write_corpus(corpus, plans)
+    if not store_path.exists():
+        files = sorted(corpus.glob("*.txt"))
+        started = time.perf_counter()
+        original = kg.loading._Spool.add_relations
+        kg.loading._Spool.add_relations = lambda self, store: []  # the plans only: the relations are timed apart
+        try:
+            with OxigraphStore(str(store_path)) as store:
+                bulk_load_files(store, files, jobs=jobs)
+        finally:
+            kg.loading._Spool.add_relations = original
+        print(f"load (plans only): {time.perf_counter() - started:.1f} s ({len(files)} plans), "
+              f"max RSS {_rss_mb():.0f} MB", flush=True)
+    return store_path
+
+
+def code_of(rev: str, folder: Path) -> Path:
+    """A folder holding ``kg/`` and ``ontology/`` as commit ``rev`` has them."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    tree = folder / f"code-{sha}"
+    if not tree.exists():
+        tree.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", sha, "kg", "ontology"], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def run_child(store_path: Path, code: Path | None, plans: int | None, profile: bool) -> dict:
+    """One timed run in a fresh process, ``kg`` imported from ``code`` (the working tree when None)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in (code, ROOT) if p is not None))
+    command = [sys.executable, "-m", "bench.relations", "--child", str(store_path)]
+    if plans:
+        command += ["--plans", str(plans)]
+    if profile:
+        command.append("--profile")
+    # the working directory comes first on sys.path: the code's own folder, so its kg/ is the one imported
+    done = subprocess.run(command, cwd=code or ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    lines = done.stdout.splitlines()
+    for line in lines[:-1]:
+        print(line)
+    return json.loads(lines[-1])
+
+
+def child(store_path: Path, plans: int | None, profile: bool) -> None:
+    """Rebuild the relations (all, or the first ``plans`` by id), then the writes of three single plans; print
+    the figures as one JSON line."""
+    import cProfile
+    import pstats
+
+    import kg
+    from kg.relations.graph import affected_by, rebuild
+    from kg.relations.features import read_plans
+    from kg.store import OxigraphStore
+
+    out: dict = {"code": str(Path(kg.__file__).parent.parent)}
     with OxigraphStore(str(store_path)) as store:
-        if fresh:
-            started = time.perf_counter()
-            bulk_load_files(store, files, jobs=args.jobs)
-            print(f"load: {time.perf_counter() - started:.1f} s ({len(files)} plans), max RSS {_rss_mb():.0f} MB",
-                  flush=True)
+        everything = read_plans(store)
+        ids = sorted(everything)[:plans] if plans else None
+        profiler = cProfile.Profile() if profile else None
         started, cpu = time.perf_counter(), _cpu()
-        done = rebuild(store)
-        full, full_cpu = time.perf_counter() - started, _cpu() - cpu
-        counts = {kind: int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a airkg:{kind} }}").rows[0]["n"]))
-                  for kind in ("LineageLink", "Citation", "MeasureChange")}
-        higher = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a airkg:higherPlan ?b }").rows[0]["n"]))
-        print(f"relations, full rebuild: {full:.1f} s wall, {full_cpu:.1f} s CPU for {done} plans "
-              f"({full_cpu / max(done, 1) * 1000:.0f} ms CPU a plan); "
-              f"{higher} plan pairs compared, {counts}; max RSS {_rss_mb():.0f} MB", flush=True)
-        for stem in (files[len(files) // 2].stem, files[0].stem):
+        if profiler:
+            profiler.enable()
+        done = rebuild(store, ids)
+        if profiler:
+            profiler.disable()
+        out.update(plans=done, wall=time.perf_counter() - started, cpu=_cpu() - cpu, rss_mb=_rss_mb())
+        out["counts"] = {kind: int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a airkg:{kind} }}")
+                                       .rows[0]["n"]))
+                         for kind in ("LineageLink", "Citation", "MeasureChange")}
+        out["higher_pairs"] = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a airkg:higherPlan ?b }")
+                                      .rows[0]["n"]))
+        by_level = {"city, county or district": sorted(i for i, p in everything.items()
+                                                       if p.level in ("city", "county", "district")),
+                    "province": sorted(i for i, p in everything.items() if p.level == "province"),
+                    "national": sorted(i for i, p in everything.items() if p.region == "100000")}
+        out["writes"] = []
+        for kind, candidates in by_level.items():
+            if not candidates:
+                continue
+            stem = candidates[len(candidates) // 2]
             started, cpu = time.perf_counter(), _cpu()
             affected = affected_by(store, [stem])
             rebuild(store, affected)
-            print(f"one plan written ({stem}): {len(affected)} plans rebuilt in {time.perf_counter() - started:.2f} s "
-                  f"wall, {_cpu() - cpu:.2f} s CPU", flush=True)
+            out["writes"].append({"kind": kind, "plan": stem, "rebuilt": len(affected),
+                                  "wall": time.perf_counter() - started, "cpu": _cpu() - cpu})
+        out["rss_mb"] = _rss_mb()
+    if profiler:
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
+    print(json.dumps(out), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("plans", nargs="?", type=int)
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/airkg-relations-bench"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--before", help="an earlier commit to time beside the working tree")
+    parser.add_argument("--before-plans", type=int, help="plans the earlier code rebuilds (default: all)")
+    parser.add_argument("--after", help="a commit to time instead of the working tree")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--plans", dest="child_plans", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.child_plans, args.profile)
+        return
+    if args.plans is None:
+        parser.error("the number of plans is required")
+    folder = args.folder / str(args.plans)
+    store_path = prepare(folder, args.plans, args.jobs)
+    runs = []
+    if args.before:
+        runs.append((f"before ({args.before})", run_child(store_path, code_of(args.before, folder),
+                                                          args.before_plans, args.profile)))
+    runs.append((f"after ({args.after or 'working tree'})",
+                 run_child(store_path, code_of(args.after, folder) if args.after else None, None, args.profile)))
+    for name, figures in runs:
+        print(f"{name}: full rebuild of {figures['plans']} plans {figures['wall']:.1f} s wall, {figures['cpu']:.1f} s "
+              f"CPU ({figures['cpu'] / max(figures['plans'], 1) * 1000:.0f} ms CPU a plan), max RSS "
+              f"{figures['rss_mb']:.0f} MB; {figures['higher_pairs']} plan pairs compared, {figures['counts']}")
+        for write in figures["writes"]:
+            print(f"  one {write['kind']} plan written ({write['plan']}): {write['rebuilt']} plans rebuilt in "
+                  f"{write['wall']:.2f} s wall, {write['cpu']:.2f} s CPU")
 
 
 if __name__ == "__main__":

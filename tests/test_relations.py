@@ -16,9 +16,10 @@ from fixtures_virtuoso import virtuoso_url  # noqa: F401 - a fixture
 from kg.loading import ingest_files, remove_plan
 from kg.queries import run_saved_query
 from kg.relations.evaluation import chosen, load_lineage_golden
-from kg.relations.features import read_measures, read_plans
+from kg.relations.features import PlanInfo, read_measures, read_plans
 from kg.relations.comparison import compare_plans
-from kg.relations.graph import RELATIONS_PREFIX
+from kg.relations.graph import RELATIONS_PREFIX, rebuild
+from kg.relations.neighbours import PlanTable
 from kg.relations.plan_status import plan_statuses
 from kg.results import plain
 from kg.store import DEFAULT_GRAPH_PREFIX, OxigraphStore, SparqlEndpointStore, Store
@@ -170,3 +171,49 @@ def test_compare_and_relations_in_the_api_and_pages(relations_store: OxigraphSto
         assert {p["id"] for p in in_force["data"]} == {"compare_zibo_2024", "guofa_2023_24_air_quality_plan"}
         plan_page = client.get("/plans/000_aa781de31b5c5cff")
         assert "Relations 关联" in plan_page.text and "淄博市2024年大气污染防治攻坚行动方案" in plan_page.text
+
+
+def _relations_quads(store: Store) -> set[tuple[str, str, str, str]]:
+    rows = store.query(f"""SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+                                                     FILTER(STRSTARTS(STR(?g), "{RELATIONS_PREFIX}")) }}""").rows
+    return {(str(r["g"]), str(r["s"]), str(r["p"]), str(r["o"])) for r in rows}
+
+
+def test_relations_written_plan_by_plan_are_those_of_a_full_rebuild(tmp_path: Path) -> None:
+    """Adding the national plan rebuilds only the relations it changes (affected_by); removing it too. Either
+    way the relations are those a rebuild of every plan gives."""
+    national = DOCUMENTS / "guofa_2023_24_air_quality_plan.txt"
+    with OxigraphStore(str(tmp_path / "store")) as store:
+        ingest_files(store, [path for path in CORPUS if path != national])
+        ingest_files(store, [national])
+        added = _relations_quads(store)
+        rebuild(store)
+        assert _relations_quads(store) == added
+        remove_plan(store, "guofa_2023_24_air_quality_plan")
+        removed = _relations_quads(store)
+        rebuild(store)
+        assert _relations_quads(store) == removed != added
+
+
+def test_a_new_national_plan_changes_only_the_plans_that_choose_it() -> None:
+    """Expected from the rules of higher_plans and predecessors (kg/relations/lineage.py, status.py): a plan
+    compares with the national plan in force when it was written, else the latest before it."""
+    def plan(plan_id: str, region: str, level: str, year: int, issued: str, end: int | None = None) -> PlanInfo:
+        return PlanInfo(plan_id, plan_id, issued=dt.date.fromisoformat(issued), year=year, period_start=year,
+                        period_end=end, region=region, level=level)
+
+    plans = [plan("n2018", "100000", "national", 2018, "2018-06-27", 2020),
+             plan("n2023", "100000", "national", 2023, "2023-11-30", 2025),
+             plan("n2026", "100000", "national", 2026, "2026-01-10", 2027),
+             plan("shandong2023", "370000", "province", 2023, "2023-03-01"),
+             plan("jining2022", "370800", "city", 2022, "2022-04-01"),   # before n2023: n2018, the latest then
+             plan("jining2024", "370800", "city", 2024, "2024-03-01"),   # n2023 in force
+             plan("zibo2023", "370300", "city", 2023, "2023-12-15"),     # n2023 issued two weeks before, in force
+             plan("jining2027", "370800", "city", 2027, "2027-03-01")]   # n2026 in force, not n2023
+    table = PlanTable(plans)
+    assert [p.id for p in table.higher(plans[-1]) if p.level == "national"] == ["n2026"]
+    # n2026 has n2023 as its previous plan; shandong2023 was issued before n2023
+    assert table.depending_on(["n2023"]) == {"jining2024", "zibo2023", "n2026"}
+    # shandong2023 was written before n2023: n2018 was the latest national plan then
+    assert table.depending_on(["n2018"]) == {"jining2022", "shandong2023", "n2023", "n2026"}
+    assert table.depending_on(["shandong2023"]) == {"jining2024", "zibo2023", "jining2027"}

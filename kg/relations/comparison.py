@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from kg.relations.features import Deadline, MeasureInfo, PlanInfo, TargetValue
 from kg.relations.matching import Evidence, PairScorer, Prepared, evidence, numbers, work_text
 
@@ -132,7 +134,9 @@ def compare_plans(a: PlanInfo, b: PlanInfo, measures_a: Sequence[MeasureInfo], m
     prepared_a = [Prepared.of(m) for m in measures_a]
     prepared_b = [Prepared.of(m) for m in measures_b]
     scorer = PairScorer(prepared_a, prepared_b)
-    scored = sorted(((scorer.tfidf(x, y), i, j) for i, x in enumerate(prepared_a) for j, y in enumerate(prepared_b)),
+    similarity = scorer.similarity
+    above = np.argwhere(similarity >= threshold)  # the rest are never paired
+    scored = sorted(((float(similarity[i, j]), int(i), int(j)) for i, j in above),
                     key=lambda item: (-item[0], item[1], item[2]))
     taken_a: set[int] = set()
     taken_b: set[int] = set()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from kg.rdf_building import plan_iri
+from kg.rdf_building import plan_graph_iri, plan_iri
 from kg.source_spans import parse_span
 from kg.store import Store, sparql_term
 from kg.vocabulary import RES
@@ -175,25 +175,34 @@ def read_texts(store: Store, plan_ids: Iterable[str]) -> dict[str, str]:
     return {plan_id_of(row["plan"]): str(row["text"]) for row in rows}
 
 
-def read_measures(store: Store, plan_ids: Sequence[str], batch: int = 50) -> dict[str, list[MeasureInfo]]:
-    """Each plan's measures in document order, by plan id (plans read ``batch`` at a time)."""
+def read_measures(store: Store, plan_ids: Sequence[str], batch: int = 50, details: bool = True
+                  ) -> dict[str, list[MeasureInfo]]:
+    """Each plan's measures in document order, by plan id (plans read ``batch`` at a time). Without
+    ``details``, only their texts, spans and concepts (what lineage compares): no deadlines, agencies or
+    targets, whose reading is most of the cost."""
     out: dict[str, list[MeasureInfo]] = {plan_id: [] for plan_id in plan_ids}
     ids = sorted(set(plan_ids))
     for first in range(0, len(ids), batch):
         chunk = ids[first:first + batch]
-        for plan_id, measures in _read_measure_batch(store, chunk).items():
+        for plan_id, measures in _read_measure_batch(store, chunk, details).items():
             out[plan_id] = measures
     return out
 
 
-def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list[MeasureInfo]]:
-    values = _values("plan", (str(plan_iri(i)) for i in plan_ids))
+def _read_measure_batch(store: Store, plan_ids: Sequence[str], details: bool = True
+                        ) -> dict[str, list[MeasureInfo]]:
+    # each plan with its own graph: patterns looked up in one graph, not in the union of all (4x faster)
+    values = "VALUES (?plan ?g) { " + " ".join(
+        f"({sparql_term_iri(str(plan_iri(i)))} {sparql_term_iri(str(plan_graph_iri(i)))})" for i in plan_ids) + " }"
+    details_values = values if details else "VALUES (?plan ?g) { }"  # no plan: the detail queries answer nothing
     measures: dict[str, MeasureInfo] = {}
     for row in store.query(f"""
         SELECT ?m ?plan ?path ?title ?text ?span WHERE {{
           {values}
+          GRAPH ?g {{
           ?m airkg:partOfPlan ?plan ; airkg:path ?path ; dcterms:title ?title ; airkg:text ?text ;
              airkg:source ?span .
+          }}
         }}""").rows:
         iri = str(row["m"])
         measures[iri] = MeasureInfo(iri, plan_id_of(row["plan"]), str(row["path"]), str(row["title"]),
@@ -201,11 +210,13 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
     for row in store.query(f"""
         SELECT ?m ?concept ?p WHERE {{
           {values}
+          GRAPH ?g {{
           ?m airkg:partOfPlan ?plan .
           {{ ?m airkg:statedPollutant ?concept BIND("s" AS ?p) }}
           UNION {{ ?m airkg:inferredPollutant ?concept BIND("i" AS ?p) }}
           UNION {{ ?m airkg:statedSector ?concept BIND("s" AS ?p) }}
           UNION {{ ?m airkg:inferredSector ?concept BIND("i" AS ?p) }}
+          }}
         }}""").rows:
         measure = measures.get(str(row["m"]))
         if measure is not None:
@@ -213,12 +224,15 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
             measure.codes.add(code)
             if str(row["p"]) == "s":
                 measure.stated.add(code)
+    # (an OPTIONAL inside GRAPH ?g is evaluated many times slower than beside it: pyoxigraph 0.5)
     for row in store.query(f"""
         SELECT ?m ?d ?due ?kind ?words WHERE {{
-          {values}
+          {details_values}
+          GRAPH ?g {{
           ?m airkg:partOfPlan ?plan ; airkg:hasDeadline ?d .
           ?d airkg:deadlineKind ?kind ; airkg:originalText ?words .
-          OPTIONAL {{ ?d airkg:dueDate ?due }}
+          }}
+          OPTIONAL {{ GRAPH ?g {{ ?d airkg:dueDate ?due }} }}
         }}""").rows:
         measure = measures.get(str(row["m"]))
         if measure is not None:
@@ -226,9 +240,12 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
                                                                str(row["words"]))))  # type: ignore[arg-type]
     for row in store.query(f"""
         SELECT ?m ?role ?label WHERE {{
-          {values}
+          {details_values}
+          GRAPH ?g {{
           ?m airkg:partOfPlan ?plan ; airkg:hasAssignment ?a .
-          ?a airkg:role ?role ; airkg:agency ?agency ; airkg:blanket false .
+          ?a airkg:role ?role ; airkg:agency ?agency .
+          FILTER NOT EXISTS {{ ?a airkg:blanket true }}
+          }}
           ?agency rdfs:label ?label . FILTER(lang(?label) = "zh")
         }}""").rows:
         measure = measures.get(str(row["m"]))
@@ -236,10 +253,12 @@ def _read_measure_batch(store: Store, plan_ids: Sequence[str]) -> dict[str, list
             measure.agencies.append((str(row["role"]).rsplit("/", 1)[-1], str(row["label"])))
     for row in store.query(f"""
         SELECT ?m ?t ?indicator ?comparator ?value ?unit WHERE {{
-          {values}
+          {details_values}
+          GRAPH ?g {{
           ?m airkg:partOfPlan ?plan ; airkg:hasTarget ?t .
           ?t airkg:indicator ?indicator ; airkg:comparator ?comparator ; qudt:numericValue ?value .
-          OPTIONAL {{ ?t airkg:unitText ?unit }}
+          }}
+          OPTIONAL {{ GRAPH ?g {{ ?t airkg:unitText ?unit }} }}
         }}""").rows:
         measure = measures.get(str(row["m"]))
         if measure is None:

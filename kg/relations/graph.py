@@ -3,30 +3,35 @@ its citations, its measures' lineage links to the plans above it, the plans it f
 comparison with the plan before it, and its period — each link with its score and evidence.
 
 Rebuilt for the plans a write affects (:func:`affected_by`, :func:`rebuild`): the plans added, replaced or
-removed, those of the regions below theirs (their lineage and their higher plans change), those of the same
-issuer (previous plan, supersession, comparison) and those citing them (a citation resolves or stops
-resolving). A removed plan's relations graph goes with it, and no link to it is left anywhere.
+removed, the plans that hold one of them among their higher plans (their lineage) or their predecessors
+(previous plan, supersession, comparison), before or after the write, and those citing them (a citation
+resolves or stops resolving). A removed plan's relations graph goes with it, and no link to it is left anywhere.
+
+Plans are rebuilt in batches in the order of their regions' codes (a province, then its cities and their
+counties), so the plans above a batch were mostly prepared for the one before (:class:`_MeasureCache`): each
+plan's measures are read from the store and prepared for matching about once, whatever the number of plans
+below it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO
 from decimal import Decimal
 from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
 
-from kg.rdf_building import bind_prefixes, plan_iri
+from kg.rdf_building import bind_prefixes
 from kg.relations.citations import PlanIndex, find_citations, normalise_number, normalise_title
 from kg.relations.comparison import compare_plans
 from kg.relations.features import MeasureInfo, PlanInfo, read_measures, read_plans, read_texts
-from kg.relations.lineage import PreparedCache, ancestor_regions, higher_plans, lineage_between
-from kg.relations.matching import CHOSEN
-from kg.relations.status import period_of, predecessors, superseded_plans
+from kg.relations.lineage import PreparedCache, lineage_between
+from kg.relations.matching import CHOSEN, Evidence, Prepared
+from kg.relations.neighbours import PlanTable
+from kg.relations.status import period_of
 from kg.source_spans import span_iri
 from kg.store import Store
 from kg.vocabulary import AIRKG, RES
@@ -71,6 +76,11 @@ class _Builder:
     def add(self, s: URIRef, p: URIRef, o: object) -> None:
         self.lines.append(f"{_term(s)} {_term(p)} {_term(o)}{self.suffix}")
 
+    def raw(self, s: str, p: str, o: str) -> None:
+        """A triple of terms already in N-Triples syntax (what the lineage links write by the hundred thousand:
+        no rdflib term is made for them)."""
+        self.lines.append(f"{s} {p} {o}{self.suffix}")
+
     @property
     def graph(self) -> Graph:
         graph = bind_prefixes(Graph(identifier=self.graph_iri))
@@ -85,10 +95,27 @@ def build_relations_graph(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: s
                           measures: Mapping[str, Sequence[MeasureInfo]], prepared: PreparedCache,
                           index: PlanIndex) -> Graph:
     """``plan``'s relations graph (see the module's text), as an rdflib Graph."""
-    return _build(plan, plans, text, measures, prepared, index).graph
+    return _build(plan, PlanTable(plans.values()), text, measures, prepared, index).graph
 
 
-def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _zh(text: str) -> str:
+    return _term(Literal(text, lang="zh")) if "\\" in text or '"' in text or "\n" in text or "\r" in text else (
+        f'"{text}"@zh')
+
+
+_P = {name: _iri(AIRKG[name]) for name in (
+    "carriesOut", "hasLineage", "LineageLink", "lowerMeasure", "higherMeasure", "score", "method", "lowerSource",
+    "higherSource", "sharedText", "sharedConcept", "sharedNumber")}
+_TYPE = _iri(RDF.type)
+_DECIMAL = _iri(XSD.decimal)
+_METHOD = _term(Literal(CHOSEN))
+
+
+def _build(plan: PlanInfo, table: PlanTable, text: str | None,
            measures: Mapping[str, Sequence[MeasureInfo]], prepared: PreparedCache, index: PlanIndex) -> _Builder:
     """``plan``'s relations as N-Quads lines (in :attr:`_Builder.lines`)."""
     b = _Builder(plan)
@@ -116,25 +143,11 @@ def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
                 b.add(node, AIRKG.citedPlan, URIRef(citation.cited.iri))
                 b.add(node, AIRKG.resolvedBy, Literal(citation.resolved_by))
                 b.add(b.node, AIRKG.cites, URIRef(citation.cited.iri))
-    others = [p for p in plans.values() if p.id != plan.id]
-    for higher in higher_plans(plan, others):
+    for higher in table.higher(plan):
         b.add(b.node, AIRKG.higherPlan, URIRef(higher.iri))
         for match in lineage_between(prepared[plan.id], prepared[higher.id]):
-            lower_m, higher_m = match.lower.measure, match.higher.measure
-            node = URIRef(f"{lower_m.iri}/lineage/{higher.id}/{higher_m.path}")
-            b.add(URIRef(lower_m.iri), AIRKG.carriesOut, URIRef(higher_m.iri))
-            b.add(URIRef(lower_m.iri), AIRKG.hasLineage, node)
-            b.add(node, RDF.type, AIRKG.LineageLink)
-            b.add(node, AIRKG.lowerMeasure, URIRef(lower_m.iri))
-            b.add(node, AIRKG.higherMeasure, URIRef(higher_m.iri))
-            b.add(node, AIRKG.score, _decimal(match.score))
-            b.add(node, AIRKG.method, Literal(CHOSEN))
-            if lower_m.span_iri:
-                b.add(node, AIRKG.lowerSource, URIRef(lower_m.span_iri))
-            if higher_m.span_iri:
-                b.add(node, AIRKG.higherSource, URIRef(higher_m.span_iri))
-            _evidence(b, node, match.evidence)
-    earlier = predecessors(plan, others)
+            _lineage_link(b, higher.id, match.lower, match.higher, match.score, match.evidence)
+    earlier = table.predecessors(plan)
     if earlier:
         previous = earlier[0]
         b.add(b.node, AIRKG.previousPlan, URIRef(previous.iri))
@@ -161,9 +174,32 @@ def _build(plan: PlanInfo, plans: Mapping[str, PlanInfo], text: str | None,
                 b.add(c, AIRKG.after, Literal(change.after, lang="zh"))
             if item.evidence is not None:
                 _evidence(b, node, item.evidence)
-        for older, similarity in superseded_plans(plan, others):
+        for older, similarity in table.superseded(plan):
             b.add(b.node, AIRKG.supersedes, URIRef(older.iri))
     return b
+
+
+def _lineage_link(b: _Builder, higher_plan: str, lower: Prepared, higher: Prepared, score: float,
+                  evidence: Evidence) -> None:
+    lower_m, higher_m = lower.measure, higher.measure
+    node, low, high = _iri(f"{lower_m.iri}/lineage/{higher_plan}/{higher_m.path}"), _iri(lower_m.iri), _iri(higher_m.iri)
+    b.raw(low, _P["carriesOut"], high)
+    b.raw(low, _P["hasLineage"], node)
+    b.raw(node, _TYPE, _P["LineageLink"])
+    b.raw(node, _P["lowerMeasure"], low)
+    b.raw(node, _P["higherMeasure"], high)
+    b.raw(node, _P["score"], f'"{score:.4f}"^^{_DECIMAL}')
+    b.raw(node, _P["method"], _METHOD)
+    if lower_m.span_iri:
+        b.raw(node, _P["lowerSource"], _iri(lower_m.span_iri))
+    if higher_m.span_iri:
+        b.raw(node, _P["higherSource"], _iri(higher_m.span_iri))
+    for phrase in evidence.phrases:
+        b.raw(node, _P["sharedText"], _zh(phrase))
+    for code in evidence.codes:
+        b.raw(node, _P["sharedConcept"], _iri(f"{RES}{code}"))
+    for number in evidence.numbers:
+        b.raw(node, _P["sharedNumber"], _term(Literal(number)))
 
 
 def _evidence(b: _Builder, node: URIRef, evidence) -> None:
@@ -205,11 +241,11 @@ class Sources:
         ids = sorted(set(ids))
         return [i for i in ids if i not in self.batch_ids], [i for i in ids if i in self.batch_ids]
 
-    def measures(self, ids: Iterable[str]) -> dict[str, list[MeasureInfo]]:
+    def measures(self, ids: Iterable[str], details: bool = True) -> dict[str, list[MeasureInfo]]:
         old, new = self._split(ids)
-        out = read_measures(self.store, old) if old else {}
+        out = read_measures(self.store, old, details=details) if old else {}
         if new and self.batch is not None:
-            out.update(read_measures(self.batch, new))
+            out.update(read_measures(self.batch, new, details=details))
         return out
 
     def texts(self, ids: Iterable[str]) -> dict[str, str]:
@@ -222,17 +258,14 @@ class Sources:
 
 def affected_by(source: Store | Sources, plan_ids: Iterable[str]) -> set[str]:
     """The plans whose relations change when the plans ``plan_ids`` are added, replaced or removed, as the
-    plans stand in ``source`` (ask it of the store before a write and of the :class:`Sources` after it)."""
+    plans stand in ``source`` (ask it of the store before a write and of the :class:`Sources` after it): the plans
+    themselves, those holding one of them among their higher plans or predecessors
+    (:meth:`PlanTable.depending_on`) and those citing one of them by title or 文号."""
     sources = source if isinstance(source, Sources) else Sources(source)
     ids = set(plan_ids)
     plans = sources.plans()
     changed = [plans[i] for i in ids if i in plans]
-    out = set(ids)
-    for plan in plans.values():
-        if any(plan.region == p.region for p in changed):  # same issuer: previous plan, supersession
-            out.add(plan.id)
-        elif any(p.region in ancestor_regions(plan.region) and p.issued_no_later_than(plan) for p in changed):
-            out.add(plan.id)  # below it and issued no earlier: its higher plans and lineage may change
+    out = ids | PlanTable(plans.values()).depending_on(ids)
     titles = {normalise_title(p.title) for p in changed}
     numbers = {normalise_number(p.doc_number) for p in changed if p.doc_number}
     if titles or numbers:
@@ -247,25 +280,75 @@ def affected_by(source: Store | Sources, plan_ids: Iterable[str]) -> set[str]:
     return out
 
 
+class _MeasureCache:
+    """The measures of the plans a batch needs, read from ``sources`` (only those not already held) and prepared
+    for matching once; the ``capacity`` plans used last are kept for the next batch. A plan is read with its
+    measures' details (deadlines, agencies, targets) only when it is compared with its previous plan; lineage
+    needs their texts and concepts alone."""
+
+    def __init__(self, sources: Sources, capacity: int) -> None:
+        self.sources = sources
+        self.capacity = capacity
+        self.measures: OrderedDict[str, list[MeasureInfo]] = OrderedDict()
+        self.detailed: set[str] = set()
+        self.prepared = PreparedCache(self.measures)
+
+    def load(self, plan_ids: Iterable[str], detailed: Iterable[str] = ()) -> None:
+        ids, detailed = set(plan_ids), set(detailed)
+        for wanted, details in ((detailed - self.detailed, True), (ids - detailed - set(self.measures), False)):
+            if wanted:
+                read = self.sources.measures(wanted, details=details)
+                for plan_id in wanted:
+                    self.measures[plan_id] = read.get(plan_id, [])
+                    self.prepared.forget(plan_id)
+                if details:
+                    self.detailed |= wanted
+        for plan_id in sorted(ids | detailed):
+            self.measures.move_to_end(plan_id)
+        while len(self.measures) > max(self.capacity, len(ids | detailed)):
+            gone, _ = self.measures.popitem(last=False)
+            self.prepared.forget(gone)
+            self.detailed.discard(gone)
+
+
+class _Writer:
+    """Writes relations graphs from ``sources``, batch after batch, with one plan table, citation index and
+    :class:`_MeasureCache` for all of them."""
+
+    def __init__(self, sources: Sources, keep: int = 400) -> None:
+        self.sources = sources
+        self.plans = sources.plans()
+        self.index = PlanIndex(self.plans.values())
+        self.table = PlanTable(self.plans.values())
+        self.cache = _MeasureCache(sources, keep)
+
+    def order(self, plan_ids: Iterable[str]) -> list[str]:
+        """The plans of ``plan_ids`` still present, by region code (below a region come its regions) and id."""
+        return sorted((i for i in set(plan_ids) if i in self.plans), key=lambda i: (self.plans[i].region or "", i))
+
+    def write(self, plan_ids: Sequence[str], out: IO[str]) -> None:
+        needed, compared = set(plan_ids), set()
+        for plan_id in plan_ids:
+            plan = self.plans[plan_id]
+            needed.update(p.id for p in self.table.higher(plan))
+            previous = self.table.predecessors(plan)[:1]
+            compared.update([plan_id, previous[0].id] if previous else [])
+        self.cache.load(needed, compared)
+        texts = self.sources.texts(plan_ids)
+        for plan_id in plan_ids:
+            out.writelines(_build(self.plans[plan_id], self.table, texts.get(plan_id), self.cache.measures,
+                                  self.cache.prepared, self.index).lines)
+
+
 def write_relations(sources: Sources, plan_ids: Iterable[str], out: IO[str], batch: int = 50) -> list[str]:
     """Write the relations graphs of ``plan_ids`` as N-Quads to ``out``; the IRIs of the graphs written (a plan
-    gone from ``sources`` gets none, so replacing its graph removes it)."""
-    plans = sources.plans()
+    gone from ``sources`` gets none, so replacing its graph removes it). ``batch`` plans at a time, in the order
+    of their regions' codes."""
     targets = sorted(set(plan_ids))
-    present = [i for i in targets if i in plans]
-    index = PlanIndex(plans.values())
+    writer = _Writer(sources)
+    present = writer.order(targets)
     for first in range(0, len(present), batch):
-        chunk = present[first:first + batch]
-        needed = set(chunk)
-        for plan_id in chunk:
-            plan = plans[plan_id]
-            needed.update(p.id for p in higher_plans(plan, plans.values()))
-            needed.update(p.id for p in predecessors(plan, plans.values())[:1])
-        measures = sources.measures(needed)
-        texts = sources.texts(chunk)
-        prepared = PreparedCache(measures)
-        for plan_id in chunk:
-            out.writelines(_build(plans[plan_id], plans, texts.get(plan_id), measures, prepared, index).lines)
+        writer.write(present[first:first + batch], out)
     return [str(relations_graph_iri(i)) for i in targets]
 
 
@@ -299,19 +382,19 @@ def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 50
             progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
     """Rebuild the relations graphs of ``plan_ids`` (every plan when None), ``batch`` plans a write; a plan no
     longer in the store loses its graph. Returns the number of plans rebuilt (``airkg relations``)."""
-    sources = Sources(store)
-    plans = sources.plans()
-    targets = sorted(plans) if plan_ids is None else sorted(set(plan_ids))
-    done = 0
-    for first in progress(range(0, len(targets), batch)):
-        chunk = targets[first:first + batch]
+    writer = _Writer(Sources(store))
+    targets = sorted(writer.plans) if plan_ids is None else sorted(set(plan_ids))
+    gone = sorted(set(targets) - set(writer.plans))
+    present = writer.order(targets)
+    chunks = [present[first:first + batch] for first in range(0, len(present), batch)] or [[]]
+    chunks[0] = gone + chunks[0]  # a plan no longer in the store loses its graph with the first write
+    for chunk in progress(chunks):
         with tempfile.TemporaryDirectory(prefix="airkg-relations-") as folder:
             path = Path(folder) / "relations.nq"
             with path.open("w", encoding="utf-8") as out:
-                graphs = write_relations(sources, chunk, out, batch)
-            store.replace_graphs_nquads(path, graphs)
-        done += sum(1 for i in chunk if i in plans)
-    return done
+                writer.write([i for i in chunk if i in writer.plans], out)
+            store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in chunk])
+    return len(present)
 
 
 def relation_graph_iris(store: Store) -> list[str]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from kg.regions import CHINA, gazetteer
 from kg.relations.features import MeasureInfo, PlanInfo
-from kg.relations.matching import CHOSEN, THRESHOLDS, TOP_K, Match, PairScorer, Prepared, best_matches, candidates
+from kg.relations.matching import (CHOSEN, THRESHOLDS, TOP_K, Match, PairScorer, Prepared, best_matches,
+                                  best_tfidf_matches, candidates)
 
 
 def ancestor_regions(region: str | None) -> list[str]:
@@ -76,6 +77,9 @@ class PreparedCache:
             self._prepared[plan_id] = [Prepared.of(m) for m in self.measures.get(plan_id, ())]
         return self._prepared[plan_id]
 
+    def forget(self, plan_id: str) -> None:
+        self._prepared.pop(plan_id, None)
+
 
 def lineage_between(lower: Sequence[Prepared], higher: Sequence[Prepared], method: str = CHOSEN,
                     threshold: float | None = None, top_k: int = TOP_K) -> list[Match]:
@@ -83,8 +87,10 @@ def lineage_between(lower: Sequence[Prepared], higher: Sequence[Prepared], metho
     if not lower or not higher:
         return []
     scorer = PairScorer(lower, higher)
-    return best_matches(scorer, candidates(lower, higher), method,
-                        THRESHOLDS[method] if threshold is None else threshold, top_k)
+    threshold = THRESHOLDS[method] if threshold is None else threshold
+    if method == "tfidf":
+        return best_tfidf_matches(scorer, threshold, top_k)
+    return best_matches(scorer, candidates(lower, higher), method, threshold, top_k)
 
 
 def lineage_of(plan: PlanInfo, plans: Iterable[PlanInfo], prepared: PreparedCache, method: str = CHOSEN,
