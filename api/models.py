@@ -156,6 +156,11 @@ class MeasureFilter(BaseModel):
                              pattern=_ROLES)
     due_from: Day | None = Field(None, description="A deadline due on or after this day.")
     due_to: Day | None = Field(None, description="A deadline due on or before this day.")
+    status: str | None = Field(None, description="Only the measures of plans with this status on as_of "
+                                                 "(kg/relations/status.py): in_force (现行), superseded (已被替代), "
+                                                 "expired (已过期) or not_yet_issued (尚未发布).",
+                               min_length=1, max_length=40)
+    as_of: Day | None = Field(None, description="The day of status (default today).")
     q: str | None = Field(None, description="Text in the measure's title or text; a pollutant's or sector's name "
                                             "also finds its other names (steel = 钢铁).", max_length=200)
     limit: int = Field(50, ge=1, le=500, description="Page size (at most 500).")

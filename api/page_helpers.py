@@ -77,7 +77,8 @@ def query_string(params: Mapping[str, object], **changes: object) -> str:
 def filter_params(wanted) -> dict[str, str]:
     """The filter fields of a MeasureFilter that are set, as query parameters (paging left out)."""
     out = {}
-    for name in ("plan", "region", "pollutant", "sector", "agency", "role", "due_from", "due_to", "q"):
+    for name in ("plan", "region", "pollutant", "sector", "agency", "role", "due_from", "due_to", "status", "as_of",
+                 "q"):
         value = getattr(wanted, name, None)
         if value not in (None, ""):
             out[name] = getattr(value, "value", value)

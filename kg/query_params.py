@@ -191,6 +191,32 @@ def _string(value: str) -> Literal:
     return Literal(value.strip())
 
 
+#: A plan's status on a day (kg/relations/status.py), by its code, English words or Chinese names.
+_STATUSES = {
+    "in_force": ("in force", "in_force", "inforce", "current", "现行", "有效", "现行有效", "施行中", "在施"),
+    "superseded": ("superseded", "replaced", "已被替代", "被替代", "已替代", "已被取代", "被取代"),
+    "expired": ("expired", "ended", "已过期", "过期", "已失效", "失效", "已到期", "到期"),
+    "not_yet_issued": ("not yet issued", "not_yet_issued", "future", "尚未发布", "未发布", "尚未印发", "未印发"),
+}
+
+
+def resolve_status(value: str) -> str:
+    """The status code (``in_force``, ``superseded``, ``expired``, ``not_yet_issued``) ``value`` names.
+
+    >>> resolve_status("In force"), resolve_status("已被替代")
+    ('in_force', 'superseded')
+
+    Raises:
+        InputError: No status has that name.
+    """
+    for code, names in _STATUSES.items():
+        if _normal(value) in {_normal(name) for name in names}:
+            return code
+    names = {_normal(name): code for code, names in _STATUSES.items() for name in names}
+    raise InputError(f"unknown status {value!r}; {_suggest(value, names)}use in_force (现行), superseded (已被替代), "
+                     "expired (已过期) or not_yet_issued (尚未发布)")
+
+
 def _basis(value: str) -> Literal:
     for basis, names in _BASES.items():
         if _normal(value) in names:
@@ -203,6 +229,7 @@ _RESOLVERS: dict[str, Callable[[str], Node]] = {
     "region": lambda value: RES[f"region/{resolve_region(value).code}"],
     **{kind: (lambda value, kind=kind: _concept(kind, value)) for kind in _SCHEMES},
     "basis": _basis,
+    "status": lambda value: Literal(resolve_status(value)),
     "date": _date,
     "integer": _integer,
     "string": _string,

@@ -8,7 +8,7 @@ import datetime as dt
 from api.errors import not_found
 from api.models import DeadlinePublic, MeasureFilter, Ref
 from api.reads.common import Row, date, deadline_id, deadline_iri, local_id, select, text
-from api.reads.measures import filter_clauses
+from api.reads.measures import filter_clauses, plans_in_status
 
 _FIELDS = """
   ?m airkg:hasDeadline ?d .
@@ -48,6 +48,9 @@ def find_deadlines(store, wanted: MeasureFilter, today: dt.date) -> tuple[list[D
         checks.append("FILTER(?due <= ?dueTo)")
     fields = _FIELDS.format(range=" ".join(checks))
     rows = select(store, _SELECT.format(where=where, fields=fields) + " ORDER BY ?due ?plan ?m ?d", bindings)
+    plans = plans_in_status(store, wanted)
+    if plans is not None:
+        rows = [row for row in rows if row["plan"] in plans]
     undated = [row for row in rows if row["due"] is None]
     ordered = [row for row in rows if row["due"] is not None] + undated
     page = ordered[wanted.offset:wanted.offset + wanted.limit]

@@ -18,6 +18,7 @@ then the measures' quality flags (``api/reads/flags.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -152,10 +153,24 @@ def _ordered_rows(store: Store, found: list[Condition]) -> list[Row]:
     return rows
 
 
+def plans_in_status(store: Store, wanted: MeasureFilter) -> set[URIRef] | None:
+    """The plans whose status on ``wanted.as_of`` (default today) is ``wanted.status``, as the plans list reads
+    it (:func:`kg.relations.plan_status.plans_with_status`); None when the filter has no status."""
+    if not wanted.status:
+        return None
+    from kg.relations.plan_status import plans_with_status
+
+    return {entity_iri("plan", plan_id)
+            for plan_id in plans_with_status(store, wanted.status, wanted.as_of or dt.date.today())}
+
+
 def matching_measures(store: Store, wanted: MeasureFilter) -> list[URIRef]:
     """Every measure matching ``wanted``, in document order (plan, then start offset)."""
     starts: dict[tuple[Node, Node], int | None] = {}
+    plans = plans_in_status(store, wanted)
     for row in _ordered_rows(store, conditions(wanted)):  # the first offset of each (measure, plan), as MIN would
+        if plans is not None and row["plan"] not in plans:
+            continue
         key = (row["m"], row["plan"])
         span = parse_span(row["source"])
         start = span.start if span else None

@@ -4,11 +4,13 @@ one filter, and a name that matches nothing is a 400 naming the closest ones (``
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from api.models import MeasureFilter
 from kg.errors import InputError
-from kg.query_params import concept_code, entity_label, resolve_agency, resolve_plan, resolve_region
+from kg.query_params import (concept_code, entity_label, resolve_agency, resolve_plan, resolve_region,
+                             resolve_status)
 from kg.store import Store
 
 
@@ -54,6 +56,11 @@ def resolve_filter(store: Store, wanted: MeasureFilter) -> Resolved:
             iri = resolve_agency(store, wanted.agency)
             changes["agency"] = _local(iri, "agency")
             shown["agency"] = entity_label(store, "agency", iri) or changes["agency"]
+        if wanted.status:
+            where = "status"
+            changes["status"] = resolve_status(wanted.status)
+            changes["as_of"] = wanted.as_of or dt.date.today()  # the day is part of the filter (and of its reuse)
+            shown["status"] = f"{changes['status']} on {changes['as_of'].isoformat()}"
     except InputError as error:
         raise InputError(f"{where}: {error.detail}") from None
     return Resolved(wanted.model_copy(update=changes), shown)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -14,14 +14,17 @@ from api.deps import Day, PageLimit, PageOffset, StoreDep
 from api.models import PlanPublic, PlansPublic
 from api.reads.plans import get_plan, list_plans, plan_iri, plans_by_iri
 from api.routes.ids import PlanId
+from kg.query_params import resolve_status
 
 router = APIRouter(prefix="/api/plans", tags=["plans"])
 
 
 @router.get("", response_model=PlansPublic, responses={200: {"content": {"text/csv": {}}}})
 def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0,
-               status: Annotated[Literal["in_force", "superseded", "expired", "not_yet_issued"] | None, Query(
-                   description="Only plans with this status on as_of (kg/relations/status.py).")] = None,
+               status: Annotated[str | None, Query(
+                   description="Only plans with this status on as_of (kg/relations/status.py): in_force (现行), "
+                               "superseded (已被替代), expired (已过期) or not_yet_issued (尚未发布).",
+                   min_length=1, max_length=40)] = None,
                as_of: Annotated[Day | None, Query(description="The day of status (default today).")] = None,
                format: Annotated[str | None, Query(description="json, or csv (every plan, UTF-8 with BOM).",
                                                    pattern="^(json|csv)$")] = None,
@@ -34,10 +37,10 @@ def read_plans(store: StoreDep, limit: PageLimit = 100, offset: PageOffset = 0,
             store, 1_000_000, 0, status, as_of).data
         return csv_response("plans", PLAN_HEADER, plan_rows(plans))
     if status is not None:
-        from kg.relations.plan_status import plan_statuses
+        from kg.relations.plan_status import plans_with_status
 
-        statuses = plan_statuses(store, as_of or dt.date.today())
-        iris = sorted((plan_iri(i) for i, s in statuses.items() if s.status == status), key=str)
+        ids = plans_with_status(store, resolve_status(status), as_of or dt.date.today())
+        iris = sorted((plan_iri(i) for i in ids), key=str)
         return PlansPublic(data=plans_by_iri(store, iris[offset:offset + limit]), count=len(iris), limit=limit,
                            offset=offset)
     plans, total = list_plans(store, limit, offset)

@@ -56,9 +56,15 @@ def plan_statuses(store: Store, as_of: dt.date, plan_ids: list[str] | None = Non
     return out
 
 
+def plans_with_status(store: Store, status: str, as_of: dt.date) -> list[str]:
+    """The ids of the plans whose status on ``as_of`` is ``status`` (one of :data:`STATUSES`), sorted: the
+    ``status=`` filter of the plans, measures and deadlines lists."""
+    return sorted(plan_id for plan_id, found in plan_statuses(store, as_of).items() if found.status == status)
+
+
 def _year(term: object) -> int | None:
     text = None if term is None else str(term)
     return int(text[:4]) if text and text[:4].isdigit() else None
 
 
-__all__ = ["STATUSES", "PlanStatus", "plan_statuses"]
+__all__ = ["STATUSES", "PlanStatus", "plan_statuses", "plans_with_status"]
