@@ -65,14 +65,15 @@ what is bound outside (constants first, then the order written):
   deadlines, assignments) is a sub-SELECT of its own, ``{ SELECT ?m ?planNode WHERE { ?m airkg:partOfPlan
   ?planNode } }``: two triple patterns in one sub-SELECT are joined by look-ups again. A few hundred rows
   are cheaper looked up.
-* Plans are scoped to a region by the same UNION of sub-SELECT steps in every query (copy it): its cost does
-  not depend on the region. Agencies and places are scoped by walking down from ``?region``, branch by
+* Plans are scoped to a region by ``?planNode airkg:regionScope ?region``: the plan's region and every
+  region containing it, written when the plan is loaded (``kg.rdf_building.region_scope``), so the scope is
+  one index read on both backends. Agencies and places are scoped by walking down from ``?region``, branch by
   branch, in the order written; a constant in such a branch (``?x a airkg:Region``) would be where the engine
   starts it, so such tests are FILTER EXISTS.
 * An agency's or a person's triples are repeated in every plan graph that names them, and each repeat
   matches, multiplying the rows by the number of plans naming it (which grows with the store: 13 at
   1,000 plans, hundreds at 10,000). Their names are read in the plan graph of the link
-  (``GRAPH ?g { ?m airkg:leadAgency ?a . ?a rdfs:label ?name }``: the builder writes the agency beside
+  (``GRAPH ?g { ?m airkg:hasAssignment ?x . ?x airkg:agency ?a . ?a rdfs:label ?name }``: the builder writes the agency beside
   every link to it), their type is tested with FILTER EXISTS, and other facts are matched as a path
   ``airkg:jurisdiction|airkg:jurisdiction``: the same triples, but pyoxigraph drops repeated answers of a
   path (only ``|`` paths: Virtuoso mishandles ``*``, ``+`` and ``?`` next to ``lang()``).

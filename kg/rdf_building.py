@@ -83,6 +83,12 @@ def agency_key(canonical: str, jurisdiction: str | None) -> str:
     return f"{jurisdiction}|{canonical}"
 
 
+def region_scope(code: str) -> list[str]:
+    """The region ``code`` and every region containing it, China included: a plan's ``airkg:regionScope``."""
+    places = gazetteer()
+    return [code, *(region.code for region in places.ancestors(code)), *([CHINA.code] if code != CHINA.code else [])]
+
+
 def region_iri(code: str) -> URIRef:
     return RES[f"region/{code}"]
 
@@ -200,17 +206,16 @@ _PREDICATES: dict[str, URIRef] = {
     "publisher": DCTERMS.publisher, "isPartOf": DCTERMS.isPartOf, "numericValue": QUDT.numericValue,
     "unit": QUDT.unit,
     **{name: AIRKG[name] for name in (
-        "sha256", "fullText", "sourceDocument", "year", "periodStart", "periodEnd", "region", "level", "source",
+        "sha256", "fullText", "sourceDocument", "year", "periodStart", "periodEnd", "region", "regionScope", "level",
+        "source",
         "hasTarget", "number", "path", "planLevel", "hasSection", "partOfPlan", "hasMeasure", "inSection", "text",
         "responsibleLeader", "jurisdiction", "statedPollutant", "inferredPollutant", "statedSector",
         "inferredSector", "mentionsRegion", "agency", "role", "nameAsWritten", "blanket", "hasAssignment",
-        "leadAgency", "responsibleAgency", "supportAgency", "implementingAgency", "functionalType", "collective",
+        "functionalType", "collective",
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
         "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount")},
 }
 _CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Agency")
-_ROLE_PREDICATE = {"lead": "leadAgency", "responsible": "responsibleAgency", "support": "supportAgency",
-                   "implementing": "implementingAgency"}
 
 
 class _PlanGraphBuilder:
@@ -275,6 +280,8 @@ class _PlanGraphBuilder:
                 self.t(node, predicate, self.lit(str(year), datatype=_XSD_GYEAR))
         if self.region_node is not None:
             self.t(node, "region", self.region_node)
+            for code in region_scope(plan.region.code):
+                self.t(node, "regionScope", self.res(f"region/{code}"))
         if plan.level:
             self.t(node, "level", self.res(f"level/{plan.level.value}"))
         if plan.title_span:
@@ -353,7 +360,6 @@ class _PlanGraphBuilder:
             self.v(node, "blanket", True)
         self.t(node, "source", self._span(assignment.span))
         self.t(measure, "hasAssignment", node)
-        self.t(measure, _ROLE_PREDICATE[assignment.role.value], agency)
 
     def _agency_node(self, node: Any, canonical: str, english: str, jurisdiction: RegionRef | None,
                      agency_type: str, collective: bool, written: str) -> None:

@@ -29,24 +29,25 @@ _ALL_PLANS = "SELECT ?plan (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m airkg:partOfPla
 #: The predicates as a FILTER, not a VALUES block: with ``?p`` bound by VALUES, oxigraph reads every link
 #: of those predicates in the store and hashes them (1.6-1.8 s at 10,000 plans) instead of looking up the
 #: few thousand measures' own triples (0.3-0.5 s).
-_LINKS = """SELECT ?plan ?p ?o (COUNT(?m) AS ?n) WHERE {
+_LINKS = """SELECT ?plan ?p ?o (COUNT(DISTINCT ?m) AS ?n) WHERE {
   { SELECT DISTINCT ?m ?plan WHERE {
     %s
     ?m airkg:partOfPlan ?plan .
     %s
   } }
-  ?m ?p ?o FILTER(?p IN (%s))
+  { ?m ?p ?o FILTER(?p IN (%s)) }
+  UNION { ?m airkg:hasAssignment ?a . ?a airkg:role ?p ; airkg:agency ?o }
 } GROUP BY ?plan ?p ?o"""
 _PREDICATES = {
     "pollutants": ("airkg:statedPollutant", "airkg:inferredPollutant"),
     "sectors": ("airkg:statedSector", "airkg:inferredSector"),
-    "agencies": ("airkg:leadAgency", "airkg:responsibleAgency", "airkg:supportAgency", "airkg:implementingAgency"),
+    "agencies": ("lead", "responsible", "support", "implementing"),  # the roles of assignments
 }
 _HOW = {"statedPollutant": "stated", "inferredPollutant": "inferred", "statedSector": "stated",
-        "inferredSector": "inferred", "leadAgency": "lead", "responsibleAgency": "responsible",
-        "supportAgency": "support", "implementingAgency": "implementing"}
+        "inferredSector": "inferred", "lead": "lead", "responsible": "responsible", "support": "support",
+        "implementing": "implementing"}
 _KIND = {"pollutants": "pollutant", "sectors": "sector", "agencies": "agency"}
-_LEVEL = {how_name: level for level, names in _PREDICATES.items() for how_name in names}
+_LEVEL = {how_name.removeprefix("airkg:"): level for level, names in _PREDICATES.items() for how_name in names}
 #: Edges drawn at most per node of the limit: past it the layout crawls and the page grows by some
 #: 500 bytes an edge (100 plans of 10,000 drew 4,898 count edges, 2.6 MB).
 EDGES_PER_NODE = 3
@@ -78,10 +79,10 @@ def _plan_counts(store: Store, scope: str) -> Counter[str]:
 def _links(store: Store, scope: str, plans: Sequence[str]) -> dict[str, dict[tuple[str, str], Counter[str]]]:
     """Per level (pollutants, sectors, agencies): (plan, target) -> how (stated, lead, …) -> measures."""
     found: dict[str, dict[tuple[str, str], Counter[str]]] = {level: defaultdict(Counter) for level in _PREDICATES}
-    predicates = ", ".join(name for names in _PREDICATES.values() for name in names)
+    predicates = ", ".join(name for level in ("pollutants", "sectors") for name in _PREDICATES[level])
     for row in store.query(_LINKS % (values("plan", plans), scope, predicates)).rows:
         name = local(row["p"]).split("#")[-1]
-        found[_LEVEL["airkg:" + name]][(text(row["plan"]), text(row["o"]))][_HOW[name]] += int(str(row["n"]))
+        found[_LEVEL[name]][(text(row["plan"]), text(row["o"]))][_HOW[name]] += int(str(row["n"]))
     return found
 
 

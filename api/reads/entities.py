@@ -10,7 +10,6 @@ from rdflib.term import Node
 from api.errors import not_found
 from api.models import AgencyPublic, PollutantPublic, Ref, RegionPublic, SectorPublic
 from api.reads.common import AIRKG, Row, boolean, entity_iri, integer, local_id, ref, reused, select, text, values_block
-from kg.models import Role
 from kg.source_spans import document_texts, parse_span
 from kg.store import Store
 
@@ -18,10 +17,9 @@ _SEPARATOR = "\u001f"
 
 # --------------------------------------------------------------------------- agencies
 
-#: The measures assigning each agency a role: read from the role links beside every assignment
-#: (``airkg:leadAgency`` ...; see api/reads/measures.py), one scan each instead of a look-up per assignment.
-_ROLE_LINKS = "|".join(f"airkg:{role.value}Agency" for role in Role)
-_AGENCY_MEASURES = f"SELECT ?agency (COUNT(DISTINCT ?m) AS ?measures) WHERE {{ ?m {_ROLE_LINKS} ?agency }} GROUP BY ?agency"
+#: The measures assigning each agency a role, from the assignments.
+_AGENCY_MEASURES = """SELECT ?agency (COUNT(DISTINCT ?m) AS ?measures) WHERE { ?a airkg:agency ?agency .
+  ?m airkg:hasAssignment ?a } GROUP BY ?agency"""
 _AGENCY_IRIS = "SELECT DISTINCT ?agency WHERE { ?agency a airkg:Agency }"
 #: The values of a page of agencies. An agency's description is repeated in every plan graph naming
 #: it, so each value is read once (DISTINCT) rather than joined with the others.

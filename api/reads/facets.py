@@ -27,8 +27,7 @@ _BASIS_PREDICATES = {
 }
 _CONCEPT = """SELECT ?x ?code ?label ?m WHERE {{ {values} ?m {predicate} ?x .
   OPTIONAL {{ ?x skos:notation ?code }} OPTIONAL {{ ?x skos:prefLabel ?label FILTER(lang(?label) = "zh") }} }}"""
-_ROLE = """SELECT ?x ?m WHERE {{ {values} VALUES ?x {{ airkg:leadAgency airkg:responsibleAgency airkg:supportAgency
-  airkg:implementingAgency }} ?m ?x ?agency }}"""
+_ROLE = """SELECT ?x ?m WHERE {{ {values} ?m airkg:hasAssignment ?a . ?a airkg:role ?x }}"""
 _PLAN = """SELECT ?x ?label ?m WHERE {{ {values} ?m airkg:partOfPlan ?x . OPTIONAL {{ ?x dcterms:title ?label }} }}"""
 _REGION = """SELECT ?x ?label ?m WHERE {{ {values} ?m airkg:partOfPlan/airkg:region ?x .
   OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }}"""
@@ -61,7 +60,7 @@ def _count(store: Store, iris: list[URIRef], query: str, kind: str, **fmt: str) 
                 continue
             key = text(row.get("code")) or local_id(row["x"], kind)
             if kind == "role":
-                key = str(row["x"]).rsplit("#", 1)[-1].removesuffix("Agency")
+                key = str(row["x"]).rsplit("/", 1)[-1]
             measures.setdefault(key, set()).add(row["m"])
             if row.get("label") is not None:
                 labels.setdefault(key, str(row["label"]))

@@ -22,11 +22,18 @@ from rdflib import URIRef
 router = APIRouter(tags=["linked data"])
 
 HTML = "text/html"
+#: The entity's own triples with the labels of what they point to, and the triples of the nodes that are
+#: parts of it (a measure's assignments, deadlines, targets and flags), with the labels of what those point
+#: to: who does what is said by assignments, so a measure's agencies are two links away.
 _DESCRIBE = """
-CONSTRUCT { ?entity ?p ?o . ?o ?labelling ?label }
+CONSTRUCT { ?entity ?p ?o . ?o ?labelling ?label . ?part ?q ?v . ?v ?partLabelling ?partLabel }
 WHERE {
-  ?entity ?p ?o .
-  OPTIONAL { VALUES ?labelling { rdfs:label skos:prefLabel dcterms:title skos:notation } ?o ?labelling ?label }
+  { ?entity ?p ?o .
+    OPTIONAL { VALUES ?labelling { rdfs:label skos:prefLabel dcterms:title skos:notation } ?o ?labelling ?label } }
+  UNION
+  { VALUES ?has { airkg:hasAssignment airkg:hasDeadline airkg:hasTarget airkg:qualityFlag }
+    ?entity ?has ?part . ?part ?q ?v .
+    OPTIONAL { VALUES ?partLabelling { rdfs:label skos:prefLabel dcterms:title skos:notation } ?v ?partLabelling ?partLabel } }
 }
 """
 #: ``?format=`` for links a browser follows (it sends Accept: text/html): the RDF it names.

@@ -127,7 +127,8 @@ def test_csv_opens_with_the_right_characters(page: Page, base_url: str, path: st
 
 
 def test_editor_links_stay_on_this_host(page: Page, base_url: str, shots: Path) -> None:
-    query = "SELECT ?agency ?plan WHERE { ?m airkg:leadAgency ?agency ; airkg:partOfPlan ?plan } LIMIT 5"
+    query = ("SELECT ?agency ?plan WHERE { ?m airkg:hasAssignment ?a ; airkg:partOfPlan ?plan . ?a airkg:agency ?agency ; "
+             "airkg:role <https://airkg.example.org/id/role/lead> } LIMIT 5")
     go(page, f"{base_url}/editor?query={quote(query)}")
     page.wait_for("window.airkgYasgui && document.querySelector('.yasqe .CodeMirror') !== null")
     assert page.evaluate("document.querySelectorAll('#examples option').length") >= 18

@@ -245,15 +245,16 @@ def test_filtered_list_is_what_plain_sparql_selects(client, seed_store, case: st
     assert [m["id"] for m in middle["data"]] == expected[len(expected) // 2:len(expected) // 2 + 3]
 
 
-def test_role_links_match_the_assignments(seed_store) -> None:
-    """The role filter tests ``?m airkg:leadAgency ?x`` (etc.), which the RDF builder writes for each
-    assignment of that role and only then: check that both say the same."""
-    links = {(str(r["m"]), str(r["agency"]), str(r["p"]).rsplit("#", 1)[1]) for r in seed_store.query(
-        "SELECT ?m ?p ?agency WHERE { VALUES ?p { airkg:leadAgency airkg:responsibleAgency airkg:supportAgency "
-        "airkg:implementingAgency } ?m ?p ?agency }").rows}
-    assignments = {(str(r["m"]), str(r["agency"]), str(r["role"]).rsplit("/", 1)[1] + "Agency") for r in seed_store.query(
-        "SELECT ?m ?agency ?role WHERE { ?m airkg:hasAssignment ?a . ?a airkg:agency ?agency ; airkg:role ?role }").rows}
-    assert links and links == assignments
+def test_who_does_what_is_said_once_by_assignments(seed_store) -> None:
+    """The compact graph has one encoding of roles: assignments, each with one agency and one role; no
+    direct measure-to-agency role links beside them."""
+    direct = seed_store.query("ASK { VALUES ?p { airkg:leadAgency airkg:responsibleAgency airkg:supportAgency "
+                              "airkg:implementingAgency airkg:involvesAgency } ?m ?p ?agency }")
+    counts = [(int(r["agencies"]), int(r["roles"])) for r in seed_store.query(
+        "SELECT ?a (COUNT(DISTINCT ?agency) AS ?agencies) (COUNT(DISTINCT ?role) AS ?roles) WHERE { "
+        "?m airkg:hasAssignment ?a . OPTIONAL { ?a airkg:agency ?agency } OPTIONAL { ?a airkg:role ?role } } GROUP BY ?a"
+    ).rows]
+    assert direct.boolean is False and len(counts) > 300 and set(counts) == {(1, 1)}
 
 
 def test_an_agency_named_in_two_plans_is_listed_once_per_assignment(tmp_path) -> None:
