@@ -10,7 +10,7 @@ copy. Exports can add the W3C Web Annotation description of each span (:func:`wi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from api.models import MeasurePublic, PlanPublic
 from api.reads.common import local_id, select, text

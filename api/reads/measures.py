@@ -28,7 +28,7 @@ from rdflib.term import Node
 from api.errors import not_found
 from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, MeasureFilter, MeasurePublic, Ref, Span
 from api.reads.common import (
-    Row, boolean, date, deadline_id, entity_iri, integer, local_id, reused, select, text,
+    Row, boolean, date, deadline_id, entity_iri, local_id, reused, select, text,
 )
 from api.reads.flags import flags_of
 from kg.models import Role
