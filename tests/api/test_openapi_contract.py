@@ -35,7 +35,7 @@ SPARQL_EXAMPLES = 3
 SPARQL_TIMEOUT = 2.0
 #: Why a schema-valid request may be refused (400): a name that names nothing (kg/query_params.py), or
 #: two values the schema allows each but not together (the graph's due_from after due_to, focus and nodes)...
-NAME_REFUSAL = re.compile(r"unknown [\w ]+ '|no region has the code|is ambiguous|is part of several names|"
+NAME_REFUSAL = re.compile(r"unknown [\w ]+ (?:'|\\?\")|no region has the code|is ambiguous|is part of several names|"
                           r"names several|is after due_to|not both")
 #: ... or, on /sparql, a query that is not SPARQL or is past the bounds checked before parsing.
 SPARQL_REFUSAL = re.compile(r'"title":\s*"(Malformed SPARQL|Query too complex)"')
