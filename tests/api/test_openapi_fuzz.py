@@ -7,13 +7,23 @@ pytest 9.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
+from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from api_cases import make_app
+
 EXAMPLES = 10
+
+
+@pytest.fixture(scope="module")
+def app(seed_store) -> FastAPI:
+    """The app with a short time limit, so that a generated query /sparql runs long cannot stall the run."""
+    return make_app(seed_store, query_timeout=2.0)
 
 
 def test_no_request_yields_a_server_error(app) -> None:
