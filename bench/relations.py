@@ -9,7 +9,7 @@ The corpus is generated and bulk-loaded without relations (the plans only), and 
 run times the relations alone. Each code version runs in its own process (``kg`` imported from a copy of that
 commit's ``kg/`` and ``ontology/``, made with ``git archive``), so each one's peak RSS is its own. ``--before-plans
 K`` rebuilds only K plans (the first by id) with the earlier code, for a scale where all of them take too long;
-``--after REV`` times a commit instead of the working tree.
+``--after REV`` times a commit instead of the working tree. The single writes are timed after a full rebuild only.
 ``--profile`` prints each run's cProfile, its 25 most costly functions by cumulative time.
 """
 
@@ -28,6 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rss_mb() -> float:
+    """This process's peak RSS: VmHWM (ru_maxrss would count the parent's size at the fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -124,7 +131,7 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
                     "national": sorted(i for i, p in everything.items() if p.region == "100000")}
         out["writes"] = []
         for kind, candidates in by_level.items():
-            if not candidates:
+            if not candidates or plans:  # after a partial rebuild the writes would rebuild what it left out
                 continue
             stem = candidates[len(candidates) // 2]
             started, cpu = time.perf_counter(), _cpu()
