@@ -380,35 +380,20 @@ def relations_for_removal(store: Store, plan_id: str, out: IO[str]) -> list[str]
 
 def rebuild(store: Store, plan_ids: Iterable[str] | None = None, batch: int = 50,
             progress: Callable[[Iterable], Iterable] = lambda items: items) -> int:
-    """Rebuild the relations graphs of ``plan_ids`` (every plan when None); a plan no longer in the store loses
-    its graph. Returns the number of plans rebuilt (``airkg relations``).
-
-    The embedded store gets them all in one bulk load (all or nothing, with its journal: the transaction's diff
-    of every graph cost as much as computing the relations); a remote endpoint ``batch`` plans a write."""
-    from kg.store import OxigraphStore
-
+    """Rebuild the relations graphs of ``plan_ids`` (every plan when None), ``batch`` plans a write; a plan no
+    longer in the store loses its graph. Returns the number of plans rebuilt (``airkg relations``)."""
     writer = _Writer(Sources(store))
     targets = sorted(writer.plans) if plan_ids is None else sorted(set(plan_ids))
     gone = sorted(set(targets) - set(writer.plans))
     present = writer.order(targets)
     chunks = [present[first:first + batch] for first in range(0, len(present), batch)] or [[]]
     chunks[0] = gone + chunks[0]  # a plan no longer in the store loses its graph with the first write
-    bulk = isinstance(store, OxigraphStore)
-    with tempfile.TemporaryDirectory(prefix="airkg-relations-") as folder:
-        path = Path(folder) / "relations.nq"
-        out = path.open("w", encoding="utf-8")
-        try:
-            for chunk in progress(chunks):
+    for chunk in progress(chunks):
+        with tempfile.TemporaryDirectory(prefix="airkg-relations-") as folder:
+            path = Path(folder) / "relations.nq"
+            with path.open("w", encoding="utf-8") as out:
                 writer.write([i for i in chunk if i in writer.plans], out)
-                if not bulk:
-                    out.close()
-                    store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in chunk])
-                    out = path.open("w", encoding="utf-8")
-        finally:
-            out.close()
-        if bulk:
-            store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in targets], bulk=True,
-                                        trusted=True)  # our own builder's N-Quads
+            store.replace_graphs_nquads(path, [str(relations_graph_iri(i)) for i in chunk])
     return len(present)
 
 
