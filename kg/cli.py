@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,7 +18,7 @@ from kg.evaluation import FIELDS
 from kg.extract.assembly import PlanOverrides, extract_plan
 from kg.loading import check_overrides, ingest_files, printable, remove_plan, terminate_gracefully
 from kg.extract.reading import read_document
-from kg.store import open_store
+from kg.store import Store, open_store
 from kg.validation import validate_graph
 
 app = typer.Typer(help="airkg: Chinese air-quality action plans as a knowledge graph.", no_args_is_help=True,
@@ -294,30 +296,36 @@ def sparql(
 ) -> None:
     """Run an ad-hoc SPARQL query against the store (read-only, in a process of its own, with the server's time
     and memory limits)."""
-    from kg.errors import QueryTimeout
-    from kg.query_pool import PoolLimits, PooledStore, pool_for
     from kg.results import render
     from kg.sparql_guard import MAX_USER_QUERY_LENGTH, check_bounds
 
     text = _query_text(query)
     check_bounds(text, MAX_USER_QUERY_LENGTH)
+    with open_store(store, read_only=True) as source, _limited(source, timeout) as limited:
+        typer.echo(render(limited.query(text), format))
+
+
+@contextmanager
+def _limited(source: Store, timeout: float | None) -> Iterator[Store]:
+    """``source`` as the server queries it for users: each query parsed and run in a worker process, killed past
+    the time limit (``timeout``, else AIRKG_QUERY_TIMEOUT, default 10 s; 0: none) and under the memory limit, so
+    that a query too slow, or one the engine cannot survive (a stack overflow, memory exhausted), ends in one
+    line and exit 2, not a hang or a crash."""
+    from kg.errors import QueryTimeout
+    from kg.query_pool import PoolLimits, PooledStore, pool_for
+
     seconds = timeout if timeout is not None else _env_number("AIRKG_QUERY_TIMEOUT", 10.0)
     memory = int(_env_number("AIRKG_QUERY_MEMORY_MB", 2048)) * 1024**2
-    with open_store(store, read_only=True) as source:
-        # As the server does: the query is parsed and run in a worker process, killed past the time limit, so
-        # that a query too slow, or one the engine cannot survive (a stack overflow, memory exhausted), ends in
-        # one line and exit 2, not a hang or a crash.
-        limits = PoolLimits(timeout=seconds or None, max_rows=None, max_bytes=None, memory_bytes=memory or None)
-        pool = pool_for(source, limits, size=1, waiting=0, quiet=True)
-        try:
-            result = (PooledStore(source, pool) if pool is not None else source).query(text)
-        except QueryTimeout:
-            raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped; give it more with --timeout "
-                               "SECONDS (0: no limit)") from None
-        finally:
-            if pool is not None:
-                pool.close()
-        typer.echo(render(result, format))
+    limits = PoolLimits(timeout=seconds or None, max_rows=None, max_bytes=None, memory_bytes=memory or None)
+    pool = pool_for(source, limits, size=1, waiting=0, quiet=True)
+    try:
+        yield PooledStore(source, pool) if pool is not None else source
+    except QueryTimeout:
+        raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped; give it more with --timeout "
+                           "SECONDS (0: no limit)") from None
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _env_number(name: str, default: float) -> float:
@@ -344,9 +352,13 @@ def query_command(
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (SPARQL results JSON)")] = "table",
     limit: Annotated[Optional[int], typer.Option(help="Print at most this many rows (a page; every row if not given).")] = None,
     offset: Annotated[int, typer.Option(help="Skip this many rows first (with --limit: the page's start).")] = 0,
+    timeout: Annotated[Optional[float], typer.Option(
+        "--timeout", min=0, help="Seconds the query may run, as on the server (AIRKG_QUERY_TIMEOUT, default 10); "
+                                 "0: no limit.")] = None,
     store: StoreOption = None,
 ) -> None:
-    """Run a saved query of queries/ with parameters, or list them (--list); --limit and --offset page a large answer."""
+    """Run a saved query of queries/ with parameters, or list them (--list); --limit and --offset page a large answer.
+    It runs as `airkg sparql` does, in a worker process with the server's time and memory limits."""
     from kg.queries import parse_param_options, resolve_params, run_saved_page, saved_query
     from kg.query_params import STORE_PARAM_TYPES
     from kg.results import FORMATS, render
@@ -364,11 +376,11 @@ def query_command(
         query.param(key)  # an unknown parameter is refused before the store is opened
     if not any(p.type in STORE_PARAM_TYPES for p in query.params):
         resolve_params(query, raw)  # and so is a bad value, unless the store must name an agency or a plan
-    with open_store(store, read_only=True) as source:
+    with open_store(store, read_only=True) as source, _limited(source, timeout) as limited:
         if limit is None and offset == 0:
-            typer.echo(render(source.query(query.sparql, resolve_params(query, raw, source)), format))
+            typer.echo(render(limited.query(query.sparql, resolve_params(query, raw, source)), format))
             return
-        page = run_saved_page(source, name, raw, limit if limit is not None else 10_000, offset)
+        page = run_saved_page(limited, name, raw, limit if limit is not None else 10_000, offset)
         typer.echo(render(page.result, format))
         shown = len(page.result.rows)
         where = f"rows {offset + 1}–{offset + shown}" if shown else f"no rows past {offset}"

@@ -119,3 +119,34 @@ def test_sparql_has_the_servers_time_limit(tmp_path: Path) -> None:
     assert from_env.returncode == 2 and "ran past 1 s" in from_env.stderr, from_env.stderr
     unlimited = airkg("sparql", "--store", str(tmp_path / "store"), "--timeout", "0", "ASK { ?s ?p ?o }")
     assert unlimited.returncode == 0 and unlimited.stdout.strip() == "yes", unlimited.stderr
+
+
+@pytest.mark.slow
+def test_a_saved_query_has_the_servers_time_limit_too(tmp_path: Path) -> None:
+    """``airkg query`` runs a saved query as ``airkg sparql`` runs any query: in a worker, stopped past the time
+    limit with one line and exit 2; a quick one answers as before."""
+    from kg.loading import extract_files, graphs_to_load
+    from kg.store import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path / "store"))
+    store.replace_graphs(graphs_to_load(extract_files([SEEDS / "001_2b08b5de9d9ff43a.txt"])))
+    store.close()
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    header = "# title: {0}\n# title_zh: {0}\n# description: {0}\n"
+    (folder / "everything-thrice.rq").write_text(header.format("a cross product") + HEAVY + "\n", encoding="utf-8")
+    (folder / "plans.rq").write_text(header.format("plans") + "SELECT ?plan WHERE { ?plan a airkg:Plan }\n",
+                                     encoding="utf-8")
+    env = {**os.environ, "AIRKG_QUERIES_DIR": str(folder)}
+
+    def query(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kg.cli", "query", *args, "--store", str(tmp_path / "store")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    stopped = query("everything-thrice", "--timeout", "2")
+    assert stopped.returncode == 2 and stopped.stderr.strip().splitlines() == [
+        "airkg: query too slow: the query ran past 2 s and was stopped; give it more with --timeout SECONDS "
+        "(0: no limit)"], stopped.stderr
+    answered = query("plans", "--format", "csv")
+    assert answered.returncode == 0 and answered.stdout.split() == ["plan",
+        "https://airkg.example.org/id/plan/001_2b08b5de9d9ff43a"], answered.stderr
