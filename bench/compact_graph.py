@@ -5,8 +5,10 @@
 The same generated corpus is extracted to N-Quads by both versions of the code (``--before``: a commit,
 checked out in a temporary git worktree and run with this venv's Python), then each N-Quads file is bulk
 loaded into a fresh pyoxigraph store, alternating, ``--repeat`` times. It reports quads and bytes per plan,
-the store's size on disk and the load's wall seconds (the median), and the ratio of each. Relations graphs
-are left out on both sides: they are the same model in both and measured in the build benchmark.
+the store's size on disk and the load's wall seconds (the median), and the ratio of each; then every saved
+query with its defaults, each tree's own query text on its own store (the median of ``--query-repeat`` runs
+and the rows). Relations graphs are left out on both sides (the same model in both, measured in the build
+benchmark), and so are the saved queries that read them. Vocabulary and regions are loaded on both sides.
 """
 
 from __future__ import annotations
@@ -28,12 +30,36 @@ ROOT = Path(__file__).resolve().parent.parent
 _EXTRACT = """
 import sys
 from pathlib import Path
-from kg.loading import documents_in, extract_files_nquads
+from kg.loading import _shared_graphs_nquads, documents_in, extract_files_nquads
 files = documents_in([Path(sys.argv[1])])
 with open(sys.argv[2], "wb") as out:
+    out.write(_shared_graphs_nquads())
     for plan in extract_files_nquads(files, jobs=2):
         out.write(plan.nquads)
 """
+#: One saved query with its default parameters, run by the tree's own code on its own store (in a process of
+#: its own, under a memory limit: the graph before the change has a query that takes 10 GB at 1,000 plans):
+#: one untimed run, then ``repeat`` timed ones; the median and the rows, as JSON.
+_QUERY = """
+import json, resource, statistics, sys, time
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]), int(sys.argv[4])))
+from kg.queries import load_saved_queries, resolve_params
+from kg.store import OxigraphStore
+store = OxigraphStore(Path(sys.argv[1]), read_only=True)
+query = load_saved_queries()[sys.argv[2]]
+bindings = resolve_params(query, {}, store)
+rows = len(store.query(query.sparql, bindings).rows)
+runs = []
+for _ in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    store.query(query.sparql, bindings)
+    runs.append((time.perf_counter() - started) * 1000)
+print(json.dumps({"rows": rows, "median_ms": round(statistics.median(runs), 1)}))
+"""
+#: Saved queries that read the relations graphs, which are not loaded here.
+_RELATIONS_WORDS = ("airkg:effective", "airkg:lineage", "airkg:hasMeasureChange", "airkg:carriesOut",
+                    "airkg:notTakenUpBy", "airkg:hasCitation", "airkg:cites")
 
 
 def extract_with(tree: Path, corpus: Path, out: Path) -> float:
@@ -42,6 +68,28 @@ def extract_with(tree: Path, corpus: Path, out: Path) -> float:
     subprocess.run([sys.executable, "-c", _EXTRACT, str(corpus), str(out)], cwd=tree, check=True,
                    env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
     return time.perf_counter() - started
+
+
+def query_times(tree: Path, store: Path, repeat: int, seconds: float = 300, memory: int = 6 * 1024**3) -> dict:
+    """Each saved query of ``tree`` (those of the relations graphs left out) on ``store``: its median and
+    rows, or what stopped it (past ``seconds`` of wall time, or past ``memory`` bytes)."""
+    from kg.queries import load_saved_queries
+
+    out: dict[str, object] = {}
+    for name, query in sorted(load_saved_queries(tree / "queries").items()):
+        if any(word in query.sparql for word in _RELATIONS_WORDS):
+            continue
+        try:
+            done = subprocess.run([sys.executable, "-c", _QUERY, str(store), name, str(repeat), str(memory)],
+                                  cwd=tree, capture_output=True, text=True, timeout=seconds,
+                                  env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+        except subprocess.TimeoutExpired:
+            out[name] = f"over {seconds:g} s"
+            continue
+        lines = done.stdout.strip().splitlines()
+        out[name] = json.loads(lines[-1]) if done.returncode == 0 and lines else (
+            f"failed (exit {done.returncode}, over {memory // 1024**3} GiB?)")
+    return out
 
 
 def load_seconds(nquads: Path, folder: Path) -> tuple[float, int, int]:
@@ -64,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1000)
     parser.add_argument("--before", required=True, help="the commit whose graph is compared")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--query-repeat", type=int, default=5)
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "compact-graph")
     args = parser.parse_args(argv)
     from bench.corpus import write_corpus
@@ -80,14 +129,16 @@ def main(argv: list[str] | None = None) -> int:
             sides = {"before": before_tree, "compact": ROOT}
             files = {name: args.work / f"{name}.nq" for name in sides}
             extract = {name: round(extract_with(tree, corpus, files[name]), 1) for name, tree in sides.items()}
+            runs: dict[str, list[float]] = {name: [] for name in sides}
+            quads, disk = {}, {}
+            for _ in range(args.repeat):
+                for name in sides:
+                    seconds, quads[name], disk[name] = load_seconds(files[name], args.work / f"store-{name}")
+                    runs[name].append(seconds)
+            queries = {name: query_times(tree, args.work / f"store-{name}", args.query_repeat)
+                       for name, tree in sides.items()}
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(before_tree)], cwd=ROOT, check=False)
-    runs: dict[str, list[float]] = {name: [] for name in sides}
-    quads, disk = {}, {}
-    for _ in range(args.repeat):
-        for name in sides:
-            seconds, quads[name], disk[name] = load_seconds(files[name], args.work / f"store-{name}")
-            runs[name].append(seconds)
     report = {"plans": args.scale, "before": args.before, "repeat": args.repeat, "extract_s": extract,
               **{name: {"quads_per_plan": round(quads[name] / args.scale), "nquads_bytes_per_plan":
                         round(files[name].stat().st_size / args.scale), "disk_bytes_per_plan": round(disk[name] / args.scale),
@@ -96,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     report["ratio_compact_to_before"] = {
         key: round(report["compact"][key] / report["before"][key], 3)
         for key in ("quads_per_plan", "nquads_bytes_per_plan", "disk_bytes_per_plan", "load_s_median")}
+    report["queries_median_ms"] = {
+        name: {"before": queries["before"].get(name), "compact": queries["compact"].get(name)}
+        for name in sorted(set(queries["before"]) | set(queries["compact"]))}
     print(json.dumps(report, indent=1, ensure_ascii=False))
     return 0
 

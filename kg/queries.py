@@ -67,7 +67,9 @@ what is bound outside (constants first, then the order written):
   are cheaper looked up.
 * Plans are scoped to a region by ``?planNode airkg:regionScope ?region``: the plan's region and every
   region containing it, written when the plan is loaded (``kg.rdf_building.region_scope``), so the scope is
-  one index read on both backends. Agencies and places are scoped by walking down from ``?region``, branch by
+  one index read on both backends. Where the query reads links whole in sub-SELECTs, compare the region
+  instead (``?planNode airkg:regionScope ?scope . FILTER(?scope = ?region)``): joined on the bound region,
+  pyoxigraph starts from the region's plans and evaluates those sub-SELECTs once per plan. Agencies and places are scoped by walking down from ``?region``, branch by
   branch, in the order written; a constant in such a branch (``?x a airkg:Region``) would be where the engine
   starts it, so such tests are FILTER EXISTS.
 * An agency's or a person's triples are repeated in every plan graph that names them, and each repeat
