@@ -29,11 +29,17 @@ def ancestor_regions(region: str | None) -> list[str]:
         return [CHINA.code]
 
 
+#: At most this many plans of one region above a plan are compared with it: those in force issued last.
+MOST_IN_FORCE = 3
+
+
 def higher_plans(plan: PlanInfo, plans: Iterable[PlanInfo]) -> list[PlanInfo]:
     """The plans ``plan``'s measures are compared with: for each of its region's ancestors, the plans issued no
     later than it that were in force when it was written (their period, else their year, covers its first year),
-    or, when none was, the latest one issued before it. So a plan meets a handful of plans above it, whatever the
-    number of years the store holds."""
+    or, when none was, the latest one issued before it; of several in force, the :data:`MOST_IN_FORCE` issued
+    last. So a plan meets a handful of plans above it, whatever the number of plans and years the store holds
+    (real issuers have one or two plans in force at a time; the generated corpus gives the nation and each
+    province dozens, which without the cap made each plan's work grow with the store)."""
     above = set(ancestor_regions(plan.region))
     by_region: dict[str, list[PlanInfo]] = {}
     for other in plans:
@@ -45,7 +51,7 @@ def higher_plans(plan: PlanInfo, plans: Iterable[PlanInfo]) -> list[PlanInfo]:
         covering = [p for p in candidates if year is not None and p.start_year is not None
                     and p.start_year <= year <= (p.period_end or p.year or p.start_year)]
         if covering:
-            chosen += covering
+            chosen += sorted(covering, key=lambda p: (p.issued or _first_day(p), p.id), reverse=True)[:MOST_IN_FORCE]
         else:
             chosen.append(max(candidates, key=lambda p: (p.issued or _first_day(p), p.id)))
     return sorted(chosen, key=lambda p: p.id)
