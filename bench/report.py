@@ -177,6 +177,8 @@ def _p95(x: dict[str, Any]) -> str:
 
 
 def _failed(x: dict[str, Any]) -> str:
+    if "skipped" in x:
+        return "not run: " + x["skipped"]
     return f"> {x['timeout_s']:g} s, given up" if "timeout_s" in x else str(x.get("error", "failed"))
 
 

@@ -50,7 +50,10 @@ def test_a_run_at_10_plans_produces_figures(tmp_path: Path) -> None:
         assert build["quads"] > 20_000 and build["store_bytes"] > 0 and build["memory"]["self_mib"] > 0
     assert len({results["build"][path]["quads"] for path in ("bulk", "cli", "transaction", "graphs")}) == 1
     if "queries" not in results["skipped"]:
-        assert results["queries"]["oxigraph"] and all(q["runs"] == 1 for q in results["queries"]["oxigraph"].values())
+        timed = {name: q for name, q in results["queries"]["oxigraph"].items() if "skipped" not in q}
+        assert timed and all(q["runs"] == 1 for q in timed.values())
+        # the only queries not run: those whose default agency (济宁市生态环境局) the generated plans never name
+        assert set(results["queries"]["oxigraph"]) - set(timed) <= {"supported-measures", "supporting-agencies"}
     assert results["skipped"]["virtuoso"] == "--skip"
     markdown = (tmp_path / "results-10.md").read_text()
     assert "### Scale: 10 plans" in markdown and "Build to a ready store" in markdown
