@@ -754,8 +754,8 @@ class BulkReport:
     """What :func:`bulk_load_files` loaded, and where the time went (seconds, wall clock).
 
     ``seconds``: ``extract`` (reading, extraction and N-Quads, in the worker processes, until the
-    last plan is spooled), ``load`` (the relations the batch changes, ``kg/relations``, then the store's bulk
-    load of the plans, their relations, regions and vocabulary).
+    last plan is spooled), ``relations`` (computing the relations the batch changes, ``kg/relations``, into the
+    spool), ``load`` (the store's bulk load of the plans, their relations, regions and vocabulary).
     """
 
     plans: list[PlanQuads]
@@ -782,12 +782,14 @@ def bulk_load_files(store: Store, files: Sequence[Path], overrides: PlanOverride
         spool.extract(files, overrides, jobs, progress)
         extracted = time.perf_counter()
         relation_graphs = spool.add_relations(store)  # the relations the batch changes, loaded with it
+        related = time.perf_counter()
         spool.load_into(store, with_vocabularies=with_vocabularies, bulk=True, extra_graphs=relation_graphs)
         loaded = time.perf_counter()
         if keep_spool is not None:
             shutil.move(spool.path, keep_spool)
         return BulkReport(list(spool.plans), sum(p.quads for p in spool.plans), spool.bytes,
-                          {"extract": extracted - started, "load": loaded - extracted})
+                          {"extract": extracted - started, "relations": related - extracted,
+                           "load": loaded - related})
 
 
 def _check_unique_plan_ids(plans: Iterable[tuple[str, str]]) -> None:
