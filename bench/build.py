@@ -96,7 +96,7 @@ def stages(files: list[Path]) -> dict[str, Any]:
     """Milliseconds per plan of each stage, and bytes a worker would send back, on one process."""
     from kg.extract.assembly import extract_plan
     from kg.loading import PlanQuads
-    from kg.rdf_building import build_plan_graph, plan_nquads
+    from kg.rdf_building import build_plan_graphs, plan_nquads
     from kg.extract.reading import read_document
 
     _warm_up()
@@ -109,19 +109,19 @@ def stages(files: list[Path]) -> dict[str, Any]:
         t1 = time.perf_counter()
         plan = extract_plan(document)
         t2 = time.perf_counter()
-        graph = build_plan_graph(plan, document.text)
+        graph = build_plan_graphs(plan, document.text)
         t3 = time.perf_counter()
         pickled_graph = pickle.dumps(graph)
         t4 = time.perf_counter()
-        data, quads = plan_nquads(plan, document.text)
+        built = plan_nquads(plan, document.text)
         t5 = time.perf_counter()
-        pickled_quads = pickle.dumps(PlanQuads.of(plan, len(document.text), data, quads))
+        pickled_quads = pickle.dumps(PlanQuads.of(plan, len(document.text), built))
         t6 = time.perf_counter()
         for key, seconds in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
             totals[key] += seconds
         sizes["pickle_graph"] += len(pickled_graph)
         sizes["pickle_nquads"] += len(pickled_quads)
-        sizes["triples"] += quads
+        sizes["triples"] += built.quads
         sizes["characters"] += len(document.text)
     count = len(files)
     return {"plans": count, "ms_per_plan": {key: round(value / count * 1000, 2) for key, value in totals.items()},
@@ -204,7 +204,7 @@ def build_store(corpus: Path, store_path: Path, mode: str, jobs: int, spool: Pat
         rebuild(store)
         report["phases_s"] = {"extract": round(extracted - started, 3),
                               "load": round(time.perf_counter() - extracted, 3)}
-        report["quads_plans"] = sum(len(p.graph) for p in plans)
+        report["quads_plans"] = sum(len(g) for p in plans for g in p.graphs.values())
     store.close()
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["cpu_seconds"] = round(cpu_seconds() - cpu, 3)

@@ -40,10 +40,11 @@ from kg.models import Plan
 from kg.rdf_building import (
     REGIONS_GRAPH,
     VOCABULARY_GRAPH,
-    build_plan_graph,
+    build_plan_graphs,
     build_regions_graph,
     build_vocabulary_graph,
     plan_graph_iri,
+    PlanNQuads,
     plan_nquads,
     regions_nquads,
 )
@@ -56,6 +57,7 @@ from kg.extract.reading import (
     document_from_bytes,
     read_document,
 )
+from kg.shared_descriptions import orphaned_descriptions
 from kg.store import Store
 
 #: What a plan id given by the user (``--id``) may look like: it becomes part of IRIs.
@@ -71,7 +73,8 @@ _Extracted = TypeVar("_Extracted")
 @dataclass(frozen=True)
 class ExtractedPlan:
     plan: Plan
-    graph: Graph
+    graphs: dict[str, Graph]
+    """The plan's graph, then the description graphs of what it names (:func:`kg.rdf_building.build_plan_graphs`)."""
 
     @property
     def summary(self) -> str:
@@ -228,7 +231,7 @@ def check_plan_id(name: str, overrides: PlanOverrides = PlanOverrides()) -> str:
 
 def extract_document(document: SourceDocument, overrides: PlanOverrides = PlanOverrides()) -> ExtractedPlan:
     plan = extract_plan(document, overrides)
-    return ExtractedPlan(plan, build_plan_graph(plan, document.text))
+    return ExtractedPlan(plan, build_plan_graphs(plan, document.text))
 
 
 def extract_file(path: Path, overrides: PlanOverrides = PlanOverrides()) -> ExtractedPlan:
@@ -246,7 +249,7 @@ def extract_files(files: Sequence[Path], overrides: PlanOverrides = PlanOverride
 
 
 def graphs_to_load(plans: Sequence[ExtractedPlan], with_vocabularies: bool = True) -> dict[str, Graph]:
-    graphs = {str(plan_graph_iri(p.plan.id)): p.graph for p in plans}
+    graphs = {iri: graph for p in plans for iri, graph in p.graphs.items()}
     if with_vocabularies:
         graphs[str(VOCABULARY_GRAPH)] = build_vocabulary_graph()
         graphs[str(REGIONS_GRAPH)] = build_regions_graph()
@@ -481,8 +484,8 @@ def _remove_with_relations(store: Store, plan_id: str) -> None:
     with tempfile.TemporaryDirectory(prefix="airkg-remove-") as folder:
         path = Path(folder) / "relations.nq"
         with path.open("w", encoding="utf-8") as out:
-            graphs = relations_for_removal(store, plan_id, out)
-        store.replace_graphs_nquads(path, [str(plan_graph_iri(plan_id)), *graphs])
+            graphs = [str(plan_graph_iri(plan_id)), *relations_for_removal(store, plan_id, out)]
+        store.replace_graphs_nquads(path, graphs + orphaned_descriptions(store, graphs))
 
 
 _REMOVABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
@@ -510,11 +513,13 @@ class PlanQuads:
     nquads: bytes = field(repr=False, default=b"")
     flags: str = ""
     """The plan's quality flags in a few words (:func:`kg.extract.quality.flag_summary`)."""
+    described: tuple[str, ...] = ()
+    """The description graphs among the N-Quads (:func:`kg.rdf_building.description_graph_iri`)."""
 
     @classmethod
-    def of(cls, plan: Plan, characters: int, nquads: bytes, quads: int) -> PlanQuads:
-        return cls(plan.id, plan.source_file, plan.title, plan.sha256, *_counts(plan), characters, quads, nquads,
-                   flag_summary(plan))
+    def of(cls, plan: Plan, characters: int, built: PlanNQuads) -> PlanQuads:
+        return cls(plan.id, plan.source_file, plan.title, plan.sha256, *_counts(plan), characters, built.quads,
+                   built.data, flag_summary(plan), built.described)
 
     @property
     def summary(self) -> str:
@@ -531,10 +536,10 @@ def plan_quads(document: SourceDocument, overrides: PlanOverrides = PlanOverride
     check_plan_id(document.name, overrides)
     plan = extract_plan(document, overrides)
     try:
-        data, quads = plan_nquads(plan, document.text)
+        built = plan_nquads(plan, document.text)
     except ValueError as exc:
         raise DocumentError(f"{document.name}: {exc}") from exc
-    return PlanQuads.of(plan, len(document.text), data, quads)
+    return PlanQuads.of(plan, len(document.text), built)
 
 
 def extract_file_nquads(path: Path, overrides: PlanOverrides = PlanOverrides()) -> PlanQuads:
@@ -675,6 +680,8 @@ class _Spool:
     def load_into(self, store: Store, *, with_vocabularies: bool, bulk: bool, extra_graphs: Sequence[str] = ()
                   ) -> None:
         graphs = [str(plan_graph_iri(p.plan_id)) for p in self.plans] + list(extra_graphs)
+        described = {iri for p in self.plans for iri in p.described}
+        graphs += sorted(described) + orphaned_descriptions(store, graphs, described)
         if with_vocabularies:
             self._write(_shared_graphs_nquads())
             graphs += [str(REGIONS_GRAPH), str(VOCABULARY_GRAPH)]

@@ -72,13 +72,9 @@ what is bound outside (constants first, then the order written):
   pyoxigraph starts from the region's plans and evaluates those sub-SELECTs once per plan. Agencies and places are scoped by walking down from ``?region``, branch by
   branch, in the order written; a constant in such a branch (``?x a airkg:Region``) would be where the engine
   starts it, so such tests are FILTER EXISTS.
-* An agency's or a person's triples are repeated in every plan graph that names them, and each repeat
-  matches, multiplying the rows by the number of plans naming it (which grows with the store: 13 at
-  1,000 plans, hundreds at 10,000). Their names are read in the plan graph of the link
-  (``GRAPH ?g { ?m airkg:hasAssignment ?x . ?x airkg:agency ?a . ?a rdfs:label ?name }``: the builder writes the agency beside
-  every link to it), their type is tested with FILTER EXISTS, and other facts are matched as a path
-  ``airkg:jurisdiction|airkg:jurisdiction``: the same triples, but pyoxigraph drops repeated answers of a
-  path (only ``|`` paths: Virtuoso mishandles ``*``, ``+`` and ``?`` next to ``lang()``).
+* An agency or a person is described once, in a graph of its own (``res:graph/agency/…``), so its name,
+  type and jurisdiction are joined on like any other fact. (Before, the description was repeated in every
+  plan graph naming it, and each repeat matched: the queries read names ``GRAPH ?g`` of the link.)
 * No property path inside ``GRAPH ?g``: pyoxigraph evaluates it graph by graph.
 * ``ORDER BY`` on a plan title costs a dictionary read per comparison (long strings are not stored inline):
   about a second for 10,000 rows.

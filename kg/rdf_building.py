@@ -8,27 +8,31 @@ The graph is compact: one quad per fact's provenance; who does what is said once
 (``airkg:hasAssignment`` → ``airkg:agency``, ``airkg:role``); node types the ontology's ranges already give
 (assignments, deadlines, targets, flags) are not written, nor a false ``airkg:blanket``.
 
-A plan's graph comes two ways from one builder: :func:`build_plan_graph` gives an rdflib ``Graph``;
+Agencies and people are described once, each in a graph of its own (:func:`description_graph_iri`:
+``res:graph/agency/{id}``), not in every plan graph that names them: the description is made from the agency's
+name and jurisdiction alone, so every plan naming it writes the same triples, and a plan replaces those graphs
+with itself. How a plan wrote a name (``airkg:nameVariant``) stays in the plan's graph. A description no plan
+names any more is removed by the write that takes the last such plan out (``kg/shared_descriptions.py``).
+
+A plan's graphs come two ways from one builder: :func:`build_plan_graphs` gives rdflib ``Graph`` s;
 :func:`plan_nquads` gives the same triples as N-Quads bytes without making a single rdflib term,
 about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import re
-from collections.abc import Iterable
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
 from kg.extract.agencies import canonical_agency
 from kg.models import AgencyAssignment, Level, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
 from kg.regions import CHINA, english_label, gazetteer
+from kg.rdf_sinks import GraphSink, NQuadsSink, Sink
 from kg.source_spans import OA
 from kg.vocabulary import AIRKG, RES, vocabulary_graph
 
@@ -45,8 +49,11 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+PLAN_GRAPH_PREFIX = f"{RES}graph/plan/"
+
+
 def plan_graph_iri(plan_id: str) -> URIRef:
-    return RES[f"graph/plan/{plan_id}"]
+    return URIRef(PLAN_GRAPH_PREFIX + plan_id)
 
 
 def plan_iri(plan_id: str) -> URIRef:
@@ -55,6 +62,13 @@ def plan_iri(plan_id: str) -> URIRef:
 
 def measure_iri(plan_id: str, path: str) -> URIRef:
     return RES[f"plan/{plan_id}/measure/{path}"]
+
+
+def description_graph_iri(node: str) -> str:
+    """The graph describing an agency or a person (``res:agency/{id}`` → ``res:graph/agency/{id}``)."""
+    if not node.startswith(_RES):
+        raise ValueError(f"not one of airkg's own resources: {node!r}")
+    return f"{_RES}graph/{node[len(_RES):]}"
 
 
 def agency_iri(canonical: str, jurisdiction: str | None = None) -> URIRef:
@@ -102,100 +116,6 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-class _GraphSink:
-    """Builder output as rdflib terms in a Graph."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-
-    @staticmethod
-    def iri(value: str) -> URIRef:
-        return URIRef(value)
-
-    @staticmethod
-    def const(term: URIRef) -> URIRef:
-        return term
-
-    @staticmethod
-    def lit(value: Any, lang: str | None = None, datatype: URIRef | None = None) -> Literal:
-        return Literal(value, lang=lang, datatype=datatype)
-
-    def triple(self, s: Any, p: Any, o: Any) -> None:
-        self.graph.add((s, p, o))
-
-
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_TO_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _ESCAPES.get(char) or f"\\u{ord(char):04X}"
-
-
-@lru_cache(maxsize=4096)
-def _decimal_lexical(written: str, datatype: URIRef) -> str:
-    """rdflib's lexical form of a decimal (1E+2 → 100), which costs an rdflib Literal to learn."""
-    return str(Literal(Decimal(written), datatype=datatype))
-
-
-class _NQuadsSink:
-    """Builder output as N-Quads lines in one named graph, each triple once, in the order first made.
-
-    Terms are N-Triples text (``<iri>``, ``"text"@zh``, ``"5"^^<…#integer>``) with the lexical
-    forms rdflib gives the same values, so the quads are exactly those of :class:`_GraphSink`'s
-    graph (``tests/test_bulk_loading.py`` checks it). They are kept as UTF-8 bytes: a term is
-    encoded once, however many lines it is in, and lines are joined without being re-encoded.
-    """
-
-    def __init__(self, graph_iri: str) -> None:
-        self.suffix = b" " + self.iri(graph_iri) + b" .\n"
-        self.lines: dict[bytes, None] = {}
-        """Each triple as ``s p o``: the graph and the line end are the same on every line."""
-        self._consts: dict[URIRef, bytes] = {}
-
-    @staticmethod
-    def iri(value: str) -> bytes:
-        if _IRI_FORBIDDEN.search(value):
-            raise ValueError(f"not a valid IRI: {value!r}")
-        return f"<{value}>".encode("utf-8")
-
-    def const(self, term: URIRef) -> bytes:
-        found = self._consts.get(term)
-        if found is None:
-            found = self._consts[term] = self.iri(str(term))
-        return found
-
-    def lit(self, value: Any, lang: str | None = None, datatype: URIRef | None = None) -> bytes:
-        if type(value) is int and datatype is not None:  # offsets: nothing to escape
-            return f'"{value}"^^'.encode("utf-8") + self.const(datatype)
-        if datatype is None:
-            if isinstance(value, bool):
-                return (b'"true"^^' if value else b'"false"^^') + self.const(_XSD_BOOLEAN)
-            if not isinstance(value, str):
-                raise TypeError(f"no datatype given for {value!r}")
-            text = '"' + _TO_ESCAPE.sub(_escape_char, value) + '"'
-            return (f"{text}@{lang}" if lang else text).encode("utf-8")
-        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-            lexical = str(value)
-        elif type(value) is dt.date and datatype == _XSD_DATE:
-            lexical = value.isoformat()
-        elif type(value) is Decimal:
-            lexical = _decimal_lexical(str(value), datatype)
-        else:  # anything rarer: rdflib's own lexical form
-            lexical = str(Literal(value, datatype=datatype))
-        return ('"' + _TO_ESCAPE.sub(_escape_char, lexical) + '"^^').encode("utf-8") + self.const(datatype)
-
-    def triple(self, s: bytes, p: bytes, o: bytes) -> None:
-        self.lines[b" ".join((s, p, o))] = None
-
-    def data(self) -> bytes:
-        if not self.lines:
-            return b""
-        return self.suffix.join(self.lines) + self.suffix
-
-
 _RES = str(RES)
 _UNIT = str(UNIT)
 _XSD_DATE, _XSD_GYEAR, _XSD_INTEGER = XSD.date, XSD.gYear, XSD.integer
@@ -222,17 +142,19 @@ class _PlanGraphBuilder:
     """Writes one plan's triples into a sink: ``t`` adds a triple of terms, ``v`` one whose object is a
     plain value (a string or boolean literal; None adds nothing)."""
 
-    def __init__(self, plan: Plan, document_text: str, sink: _GraphSink | _NQuadsSink) -> None:
+    def __init__(self, plan: Plan, document_text: str, sinks: Callable[[str], Sink]) -> None:
         self.plan = plan
         self.text = document_text
-        self.out = sink
+        self.out = sink = sinks(str(plan_graph_iri(plan.id)))
+        self._sinks = sinks
+        self.described: dict[str, Sink] = {}
+        """The description graphs (:func:`description_graph_iri`) of the agencies and people the plan names."""
         self.p = {name: sink.const(term) for name, term in _PREDICATES.items()}
         self.c = {name: sink.const(AIRKG[name]) for name in _CLASSES}
         self.plan_node = self.res(f"plan/{plan.id}")
         self.document = self.res(f"document/{plan.id}")
         self.region_node = self.res(f"region/{plan.region.code}") if plan.region else None
         self._span_base = f"{_RES}document/{plan.id}#char="
-        self._agencies: set[tuple[Any, ...]] = set()
 
     def res(self, local: str) -> Any:
         return self.out.iri(_RES + local)
@@ -295,9 +217,9 @@ class _PlanGraphBuilder:
     def _issuer(self, issuer: str) -> Any:
         agency = canonical_agency(issuer, self.plan.region)
         code = agency.jurisdiction.code if agency.jurisdiction else None
-        node = self.res(f"agency/{_digest(agency_key(agency.canonical, code))}")
-        self._agency_node(node, agency.canonical, agency.english, agency.jurisdiction, agency.agency_type,
-                          agency.collective, issuer)
+        node = self._agency_node(f"agency/{_digest(agency_key(agency.canonical, code))}", agency.canonical,
+                                 agency.english, agency.jurisdiction, agency.agency_type, agency.collective)
+        self.t(node, "nameVariant", self.lit(issuer, lang="zh"))
         return node
 
     def _section(self, section: Section) -> None:
@@ -328,12 +250,7 @@ class _PlanGraphBuilder:
         for index, assignment in enumerate(measure.agencies, 1):
             self._assignment(node, self.res(f"{base}/assignment/{index}"), assignment)
         for leader in measure.leaders:
-            person = self.res(f"person/{_digest((self.plan.region.code if self.plan.region else '') + leader.name)}")
-            self.t(person, "type", self.c["Person"])
-            self.t(person, "name", self.lit(leader.name, lang="zh"))
-            if self.region_node is not None:
-                self.t(person, "jurisdiction", self.region_node)
-            self.t(node, "responsibleLeader", person)
+            self.t(node, "responsibleLeader", self._person(leader.name))
         for index, deadline in enumerate(measure.deadlines, 1):
             self._deadline(node, self.res(f"{base}/deadline/{index}"), deadline)
         for mention in measure.pollutants:
@@ -350,9 +267,10 @@ class _PlanGraphBuilder:
 
     def _assignment(self, measure: Any, node: Any, assignment: AgencyAssignment) -> None:
         code = assignment.jurisdiction.code if assignment.jurisdiction else None
-        agency = self.res(f"agency/{_digest(agency_key(assignment.canonical, code))}")
-        self._agency_node(agency, assignment.canonical, assignment.canonical_en, assignment.jurisdiction,
-                          assignment.agency_type, assignment.collective, assignment.name)
+        agency = self._agency_node(f"agency/{_digest(agency_key(assignment.canonical, code))}", assignment.canonical,
+                                   assignment.canonical_en, assignment.jurisdiction, assignment.agency_type,
+                                   assignment.collective)
+        self.t(agency, "nameVariant", self.lit(assignment.name, lang="zh"))
         self.t(node, "agency", agency)
         self.t(node, "role", self.res(f"role/{assignment.role.value}"))
         self.t(node, "nameAsWritten", self.lit(assignment.name, lang="zh"))
@@ -361,20 +279,38 @@ class _PlanGraphBuilder:
         self.t(node, "source", self._span(assignment.span))
         self.t(measure, "hasAssignment", node)
 
-    def _agency_node(self, node: Any, canonical: str, english: str, jurisdiction: RegionRef | None,
-                     agency_type: str, collective: bool, written: str) -> None:
-        key = (canonical, english, jurisdiction.code if jurisdiction else None, agency_type, collective, written)
-        if key in self._agencies:  # these triples are in already
-            return
-        self._agencies.add(key)
-        self.t(node, "type", self.c["Agency"])
-        self.t(node, "label", self.lit(canonical, lang="zh"))
-        self.t(node, "label", self.lit(english, lang="en"))
-        self.t(node, "functionalType", self.res(f"agency-type/{agency_type}"))
-        self.v(node, "collective", collective)
-        self.t(node, "nameVariant", self.lit(written, lang="zh"))
-        if jurisdiction:
-            self.t(node, "jurisdiction", self.res(f"region/{jurisdiction.code}"))
+    def _describing(self, local: str) -> tuple[Any, Sink | None]:
+        """The node ``res:{local}``, and the sink of its description graph if this plan has not written it yet."""
+        node, graph = self.res(local), description_graph_iri(_RES + local)
+        if graph in self.described:
+            return node, None
+        sink = self.described[graph] = self._sinks(graph)
+        return node, sink
+
+    def _agency_node(self, local: str, canonical: str, english: str, jurisdiction: RegionRef | None,
+                     agency_type: str, collective: bool) -> Any:
+        node, sink = self._describing(local)
+        if sink is not None:
+            p = self.p
+            sink.triple(node, p["type"], self.c["Agency"])
+            sink.triple(node, p["label"], self.lit(canonical, lang="zh"))
+            sink.triple(node, p["label"], self.lit(english, lang="en"))
+            sink.triple(node, p["functionalType"], self.res(f"agency-type/{agency_type}"))
+            sink.triple(node, p["collective"], self.lit(collective))
+            if jurisdiction:
+                sink.triple(node, p["jurisdiction"], self.res(f"region/{jurisdiction.code}"))
+        return node
+
+    def _person(self, name: str) -> Any:
+        """A responsible leader: one person per name in the plan's region (the description says no more)."""
+        region = self.plan.region.code if self.plan.region else ""
+        node, sink = self._describing(f"person/{_digest(region + name)}")
+        if sink is not None:
+            sink.triple(node, self.p["type"], self.c["Person"])
+            sink.triple(node, self.p["name"], self.lit(name, lang="zh"))
+            if self.region_node is not None:
+                sink.triple(node, self.p["jurisdiction"], self.region_node)
+        return node
 
     def _deadline(self, measure: Any, node: Any, deadline: Deadline) -> None:
         if deadline.date:
@@ -418,24 +354,33 @@ class _PlanGraphBuilder:
         return self.out.iri(f"{self._span_base}{span.start},{span.end}")
 
 
-def build_plan_graph(plan: Plan, document_text: str) -> Graph:
-    """The named graph of one plan."""
-    graph = bind_prefixes(Graph(identifier=plan_graph_iri(plan.id)))
-    _PlanGraphBuilder(plan, document_text, _GraphSink(graph)).build()
-    return graph
+def build_plan_graphs(plan: Plan, document_text: str) -> dict[str, Graph]:
+    """The named graph of one plan (first), then the description graphs of the agencies and people it names."""
+    builder = _PlanGraphBuilder(plan, document_text, lambda iri: GraphSink(bind_prefixes(Graph(identifier=iri))))
+    builder.build()
+    return {str(plan_graph_iri(plan.id)): builder.out.graph,
+            **{iri: sink.graph for iri, sink in builder.described.items()}}  # type: ignore[union-attr]
 
 
-def plan_nquads(plan: Plan, document_text: str) -> tuple[bytes, int]:
-    """The named graph of one plan as N-Quads (UTF-8), and its number of quads.
+class PlanNQuads(NamedTuple):
+    data: bytes
+    """The quads of :func:`build_plan_graphs`, as N-Quads (UTF-8)."""
+    quads: int
+    described: tuple[str, ...]
+    """The description graphs among them (:func:`description_graph_iri`)."""
 
-    The same triples as :func:`build_plan_graph`, in the graph :func:`plan_graph_iri`.
+
+def plan_nquads(plan: Plan, document_text: str) -> PlanNQuads:
+    """The named graphs of one plan as N-Quads: the same quads as :func:`build_plan_graphs`.
 
     Raises:
         ValueError: An IRI would hold a character IRIs may not (e.g. a plan id with a space).
     """
-    sink = _NQuadsSink(str(plan_graph_iri(plan.id)))
-    _PlanGraphBuilder(plan, document_text, sink).build()
-    return sink.data(), len(sink.lines)
+    builder = _PlanGraphBuilder(plan, document_text, NQuadsSink)
+    builder.build()
+    sinks = [builder.out, *builder.described.values()]
+    return PlanNQuads(b"".join(sink.data() for sink in sinks), sum(len(sink.lines) for sink in sinks),
+                      tuple(builder.described))
 
 
 def build_vocabulary_graph() -> Graph:
@@ -449,18 +394,18 @@ def build_vocabulary_graph() -> Graph:
 def build_regions_graph(codes: Iterable[str] | None = None) -> Graph:
     """China's administrative divisions with their hierarchy (all of them unless ``codes`` is given)."""
     graph = bind_prefixes(Graph(identifier=REGIONS_GRAPH))
-    _regions_into(_GraphSink(graph), codes)
+    _regions_into(GraphSink(graph), codes)
     return graph
 
 
 def regions_nquads(codes: Iterable[str] | None = None) -> tuple[bytes, int]:
     """The triples of :func:`build_regions_graph` as N-Quads in its graph, and how many."""
-    sink = _NQuadsSink(str(REGIONS_GRAPH))
+    sink = NQuadsSink(str(REGIONS_GRAPH))
     _regions_into(sink, codes)
     return sink.data(), len(sink.lines)
 
 
-def _regions_into(sink: _GraphSink | _NQuadsSink, codes: Iterable[str] | None) -> None:
+def _regions_into(sink: GraphSink | NQuadsSink, codes: Iterable[str] | None) -> None:
     places = gazetteer()
     regions = [places.by_code(code) for code in codes] if codes is not None else places.all()
     a, label, code, level, parent_of = (sink.const(t) for t in (RDF.type, RDFS.label, AIRKG.adminCode, AIRKG.level,

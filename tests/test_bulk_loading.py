@@ -20,7 +20,7 @@ from kg.loading import bulk_load_files, extract_files, graphs_to_load
 from kg.relations.graph import rebuild as rebuild_relations
 from kg.rdf_building import (
     REGIONS_GRAPH,
-    build_plan_graph,
+    build_plan_graphs,
     build_regions_graph,
     plan_graph_iri,
     plan_nquads,
@@ -43,15 +43,16 @@ def _nquads(data: bytes) -> list[ox.Quad]:
 
 
 @pytest.mark.parametrize("path", DOCUMENT_FILES, ids=lambda p: p.stem)
-def test_plan_nquads_are_the_triples_of_the_plan_graph(path: Path) -> None:
+def test_plan_nquads_are_the_triples_of_the_plan_graphs(path: Path) -> None:
     document = read_document(path)
     plan = extract_plan(document)
-    graph = build_plan_graph(plan, document.text)
-    data, count = plan_nquads(plan, document.text)
-    quads = _nquads(data)
-    assert count == len(quads) == len(graph)
-    assert {quad.graph_name for quad in quads} == {ox.NamedNode(str(plan_graph_iri(plan.id)))}
-    assert {quad.triple for quad in quads} == _triples(graph)
+    graphs = build_plan_graphs(plan, document.text)
+    built = plan_nquads(plan, document.text)
+    quads = _nquads(built.data)
+    assert built.quads == len(quads) == sum(len(graph) for graph in graphs.values())
+    assert list(graphs) == [str(plan_graph_iri(plan.id)), *built.described]
+    for name, graph in graphs.items():
+        assert {q.triple for q in quads if q.graph_name == ox.NamedNode(name)} == _triples(graph)
 
 
 def test_region_nquads_are_the_region_graph() -> None:

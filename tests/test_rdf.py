@@ -7,7 +7,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.rdf_building import AIRKG, REGIONS_GRAPH, VOCABULARY_GRAPH, plan_graph_iri
+from kg.rdf_building import AIRKG, REGIONS_GRAPH, VOCABULARY_GRAPH, description_graph_iri, plan_graph_iri
 from kg.source_spans import parse_span
 from kg.store import OxigraphStore
 from kg.validation import validate_graph
@@ -36,12 +36,21 @@ def test_a_broken_graph_does_not_conform(seed_store: OxigraphStore) -> None:
     assert "title" in report.text
 
 
-def test_one_named_graph_per_plan_plus_vocabularies_and_regions(seed_store: OxigraphStore) -> None:
+def test_one_named_graph_per_plan_and_per_agency_or_person_named(seed_store: OxigraphStore) -> None:
+    """A graph per plan, the vocabularies, the regions, and one graph describing each agency and person the
+    plans name (``res:graph/agency/…``, ``res:graph/person/…``) holding that node's triples alone."""
     iris = set(seed_store.graph_iris())
     plans = {str(plan_graph_iri(stem)) for stem in ("000_aa781de31b5c5cff", "001_2b08b5de9d9ff43a",
                                                     "002_833ca56d4879db5a", "003_922dca89c0e37589",
                                                     "004_686603e2450627ea")}
-    assert iris == plans | {str(VOCABULARY_GRAPH), str(REGIONS_GRAPH)}
+    named = {str(row["d"]) for row in seed_store.query("""
+        SELECT DISTINCT ?d WHERE { GRAPH ?g { ?x <https://airkg.example.org/ontology#agency>
+          |<http://purl.org/dc/terms/publisher>|<https://airkg.example.org/ontology#responsibleLeader> ?d } }""").rows}
+    assert any("/agency/" in d for d in named) and any("/person/" in d for d in named)
+    assert iris == plans | {str(VOCABULARY_GRAPH), str(REGIONS_GRAPH)} | {description_graph_iri(d) for d in named}
+    for node in named:
+        subjects = seed_store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{description_graph_iri(node)}> {{ ?s ?p ?o }} }}")
+        assert [str(row["s"]) for row in subjects.rows] == [node]
 
 
 @pytest.mark.parametrize("fmt", ["trig", "nquads"])

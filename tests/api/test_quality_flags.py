@@ -14,7 +14,7 @@ from kg.extract.quality import assess_quality
 from kg.models import AgencyAssignment, Level, Measure, Plan, RegionRef, Role, Span
 from kg.queries import run_saved_query
 from kg.rdf_building import (
-    REGIONS_GRAPH, VOCABULARY_GRAPH, build_plan_graph, build_regions_graph, build_vocabulary_graph, plan_graph_iri,
+    REGIONS_GRAPH, VOCABULARY_GRAPH, build_plan_graphs, build_regions_graph, build_vocabulary_graph,
 )
 from kg.results import plain
 from kg.store import OxigraphStore
@@ -49,7 +49,7 @@ def _plan() -> Plan:
 def flagged_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
     store = OxigraphStore(str(tmp_path_factory.mktemp("flags") / "store"))
     store.replace_graphs({
-        str(plan_graph_iri(PLAN_ID)): build_plan_graph(_plan(), DOCUMENT),
+        **build_plan_graphs(_plan(), DOCUMENT),
         str(REGIONS_GRAPH): build_regions_graph(["100000", "370000"]),
         str(VOCABULARY_GRAPH): build_vocabulary_graph(),
     })
@@ -96,6 +96,8 @@ def test_the_saved_query_finds_the_flags(flagged_store: OxigraphStore) -> None:
 
 
 def test_the_flags_conform_to_the_shapes(flagged_store: OxigraphStore) -> None:
-    graph = build_plan_graph(_plan(), DOCUMENT) + build_regions_graph(["100000", "370000"])
+    graph = build_regions_graph(["100000", "370000"])
+    for plan_graph in build_plan_graphs(_plan(), DOCUMENT).values():
+        graph += plan_graph
     report = validate_graph(graph)
     assert report.conforms, report.text[:2000]
