@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         if store is not None:
             app.state.store = store
             with _user_queries(app, store, settings):
+                store.keep_read_copy(settings.read_copy_max_quads)
                 _freeze_start_up()
                 yield
             return
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 build_if_empty(opened, settings.seeds)
             app.state.store = opened
             with _user_queries(app, opened, settings):
+                opened.keep_read_copy(settings.read_copy_max_quads)
                 _freeze_start_up()
                 yield
 
