@@ -28,7 +28,7 @@ from rdflib.term import Node
 from api.errors import not_found
 from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, MeasureFilter, MeasurePublic, Ref, Span
 from api.reads.common import (
-    Row, boolean, date, deadline_id, entity_iri, local_id, reused, select,
+    Row, boolean, date, deadline_id, entity_iri, is_reused, local_id, reused, select,
 )
 from api.reads.flags import flags_of
 from kg.models import Role
@@ -182,8 +182,17 @@ def find_measures(store: Store, wanted: MeasureFilter) -> tuple[list[MeasurePubl
 
 def matching_iris(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
     """Every measure matching ``wanted`` (paging ignored) and their number, reused until the store changes."""
-    key = "measures " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
-    return reused(store, key, lambda: _matches_and_total(store, wanted))
+    return reused(store, _matches_key(wanted), lambda: _matches_and_total(store, wanted))
+
+
+def page_is_bounded(store: Store, wanted: MeasureFilter) -> bool:
+    """Whether :func:`find_measures` would only read the page's nodes: the filter's matches are held and the
+    page is read node by node from memory (no query, no unbounded read)."""
+    return is_reused(store, _matches_key(wanted)) and store.reads_from_memory
+
+
+def _matches_key(wanted: MeasureFilter) -> str:
+    return "measures " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
 
 
 def _matches_and_total(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
@@ -321,4 +330,4 @@ def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
 
 
 __all__ = ["Condition", "conditions", "filter_clauses", "find_measures", "get_measure", "matching_iris", "matching_measures",
-           "measure_details"]
+           "measure_details", "page_is_bounded"]

@@ -197,6 +197,11 @@ class Store(ABC):
             found[int(str(row["i"]))].setdefault(predicate, {})[str(row["o"])] = None
         return [{predicate: list(held) for predicate, held in each.items()} for each in found]
 
+    @property
+    def reads_from_memory(self) -> bool:
+        """Whether a read now is answered from memory, with no disk or network wait and no copy to make first."""
+        return False
+
     def keep_read_copy(self, max_quads: int) -> bool:
         """Answer this object's reads from a copy held in memory while the store holds at most ``max_quads``
         quads (copied again after each write); True if it does. A store that cannot (a remote endpoint,

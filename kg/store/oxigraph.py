@@ -109,6 +109,11 @@ class OxigraphStore(_JournaledBulkLoad, Store):
         return self._read_copy() is not None
 
     @property
+    def reads_from_memory(self) -> bool:
+        held = self._copy
+        return self.path is None or (held is not None and held[0] == self._generation)
+
+    @property
     def _reads(self) -> ox.Store:
         """The store reads go to: the copy in memory if there is one (fresh), else RocksDB."""
         held = self._copy
