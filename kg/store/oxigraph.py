@@ -144,12 +144,18 @@ class OxigraphStore(_JournaledBulkLoad, Store):
 
     def node_values(self, subjects: Sequence[str], predicates: Collection[str], *,
                     languages: Mapping[str, str] | None = None) -> list[NodeValues]:
-        # Read directly (one scan of each subject's quads), not through a query: no parse, no rdflib
-        # term, no thread; bounded by the subjects' quads, so no time limit is needed.
-        wanted, reads, out = set(predicates), self._reads, []
+        # Read directly, not through a query: no parse, no rdflib term, no thread; bounded by the subjects'
+        # quads, so no time limit is needed. One scan of each subject's quads, or, for one or two predicates
+        # (a label, a code), one look-up each: a concept or an agency has many quads, in many graphs.
+        reads, out = self._reads, []
+        names = [ox.NamedNode(predicate) for predicate in predicates] if len(predicates) <= 2 else None
+        wanted = set(predicates)
         for subject in subjects:
+            node = ox.NamedNode(subject)
+            quads = (quad for name in names for quad in reads.quads_for_pattern(node, name, None, None)) if names \
+                else reads.quads_for_pattern(node, None, None, None)
             found: dict[str, dict[str, None]] = {}
-            for quad in reads.quads_for_pattern(ox.NamedNode(subject), None, None, None):
+            for quad in quads:
                 predicate = quad.predicate.value
                 if predicate not in wanted:
                     continue
