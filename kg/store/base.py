@@ -178,8 +178,8 @@ class Store(ABC):
             One dict per subject, in order: predicate -> its values (an IRI's text, a literal's lexical
             form), each once, in the order read, over the union of the graphs (as queries see them).
 
-        >>> from kg.store import open_store
-        >>> with open_store(None) as store:
+        >>> from kg.store import OxigraphStore
+        >>> with OxigraphStore(None) as store:  # in memory, empty
         ...     store.node_values(["https://airkg.example.org/id/x"], ["http://purl.org/dc/terms/title"])
         [{}]
         """
