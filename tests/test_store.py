@@ -542,3 +542,45 @@ def test_generation_changes_with_every_write_and_only_then(tmp_path, names: Name
         store.remove_graph(plan)
         seen.append(store.generation)
     assert seen[0] == seen[1] and len(set(seen[1:])) == 3
+
+
+def _node_values_of(store: Store, names: Names) -> list:
+    res = names.res
+    subjects = [str(res["plan/p/measure/0"]), str(res["agency/1"]), str(res["nothing"])]
+    return store.node_values(subjects, [str(AIRKG.partOfPlan), str(AIRKG.numericValue), str(RDFS.label)],
+                             languages={str(RDFS.label): "zh"})
+
+
+def test_node_values_are_plain_strings_read_node_by_node(store: Store, names: Names) -> None:
+    store.replace_graphs({names.graph("p"): plan_graph(names, "p"), names.graph("a"): agencies_graph(names)})
+    store.replace_graphs({names.graph("b"): agencies_graph(names)})  # the same label in two graphs: listed once
+    assert _node_values_of(store, names) == [
+        {str(AIRKG.partOfPlan): [str(names.res["plan/p"])], str(AIRKG.numericValue): ["30.5"]},
+        {str(RDFS.label): ["生态环境局1"]},
+        {},
+    ]
+    # the embedded store's direct reads give what the query every other backend uses gives
+    assert _node_values_of(store, names) == Store.node_values(
+        store, *[[str(names.res["plan/p/measure/0"]), str(names.res["agency/1"]), str(names.res["nothing"])],
+                 [str(AIRKG.partOfPlan), str(AIRKG.numericValue), str(RDFS.label)]],
+        languages={str(RDFS.label): "zh"})
+
+
+def test_the_read_copy_follows_every_write(tmp_path, names: Names) -> None:
+    with OxigraphStore(tmp_path / "store", graph_prefix=names.prefix) as store:
+        store.replace_graphs({names.graph("p"): plan_graph(names, "p", measures=1)})
+        assert store.keep_read_copy(1_000) and store.reads_from_memory
+        store.replace_graphs({names.graph("p"): plan_graph(names, "p", measures=3)})
+        assert not store.reads_from_memory  # out of date: the next read copies again
+        assert len(store.query("SELECT ?m WHERE { ?m airkg:partOfPlan ?p }").rows) == 3
+        assert store.reads_from_memory
+        store.remove_graph(names.graph("p"))
+        assert store.query("SELECT ?m WHERE { ?m airkg:partOfPlan ?p }").rows == []
+
+
+def test_no_read_copy_past_its_limit(tmp_path, names: Names) -> None:
+    with OxigraphStore(tmp_path / "store", graph_prefix=names.prefix) as store:
+        store.replace_graphs({names.graph("p"): plan_graph(names, "p", measures=5)})
+        assert not store.keep_read_copy(3)
+        assert not store.reads_from_memory
+        assert len(store.query("SELECT ?m WHERE { ?m airkg:partOfPlan ?p }").rows) == 5

@@ -78,6 +78,14 @@ def reused(store: Store, key: str, read: Callable[[], _T]) -> _T:
     return value
 
 
+def is_reused(store: Store, key: str) -> bool:
+    """Whether :func:`reused` holds ``key`` for the store as it is now (nothing is read)."""
+    generation = store.generation
+    with _REUSED_LOCK:
+        held = _REUSED.get(store)
+        return generation is not None and held is not None and held[0] == generation and key in held[1]
+
+
 def values_block(var: str, iris: Iterable[URIRef]) -> str:
     """``VALUES ?var { <a> <b> }`` for IRIs read from the store (each validated by ``sparql_term``)."""
     return f"VALUES ?{var} {{ {' '.join(sparql_term(iri) for iri in iris)} }}"

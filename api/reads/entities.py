@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
@@ -109,6 +110,11 @@ SELECT ?m ?id ?title ?plan ?role ?written ?span WHERE {
 _STOPS = "。；;！？\n"
 
 
+def _natural(key: str) -> list[tuple[int, str]]:
+    """``…:2.10`` after ``…:2.9``: each run of digits compared as a number."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", key)]
+
+
 def _sentence_start(text: str, position: int) -> int:
     """Offset just after the last sentence stop before ``position`` (0 if none)."""
     return max((text.rfind(stop, 0, position) for stop in _STOPS), default=-1) + 1
@@ -117,7 +123,10 @@ def _sentence_start(text: str, position: int) -> int:
 def agency_assignments(store, agency_id: str) -> list[Assignment]:
     """Every assignment of the agency with the sentence it is written in."""
     rows = [(row, parse_span(row["span"])) for row in select(store, _ASSIGNED, {"agency": entity_iri("agency", agency_id)})]
-    rows.sort(key=lambda found: (str(found[0]["plan"]), found[1].start if found[1] else -1))
+    # One span may assign the agency in many measures (a blanket clause): those come in the measures'
+    # order in the plan, not in the order the engine read them (which an in-memory copy does not keep).
+    rows.sort(key=lambda found: (str(found[0]["plan"]), found[1].start if found[1] else -1,
+                                 _natural(str(found[0]["id"] or found[0]["m"])), str(found[0]["role"])))
     texts = document_texts(store, (span.document for _, span in rows if span))
     out = []
     for row, span in rows:

@@ -10,10 +10,10 @@ property path or two patterns is re-evaluated unbound for every candidate: secon
 while a single property path from a bound value (``?m …/skos:broader* ?pollutant``) is cheap. So
 each filter is one such pattern; the first one (the most selective kind) reads the measures with
 their plan and start offset, every other one is read as the set of measures it holds, and the
-rows are checked against the sets, ordered, counted and paged here. The details of a page are
-four queries whatever its size: the measures' values, then those of their assignments, deadlines
-and spans with the codes and labels of the concepts and regions named, then the agencies' labels,
-then the measures' quality flags (``api/reads/flags.py``).
+rows are checked against the sets, ordered, counted and paged here. The details of a page are read
+node by node, not queried (``Store.node_values``): the measures' values, then those of their
+assignments and deadlines, the codes and labels of the concepts, regions and agencies named, then
+the measures' quality flags (``api/reads/flags.py``).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from rdflib.term import Node
 from api.errors import not_found
 from api.models import AssignmentPublic, Basis, ConceptLink, DeadlineBase, MeasureFilter, MeasurePublic, Ref, Span
 from api.reads.common import (
-    Row, boolean, date, deadline_id, entity_iri, local_id, reused, select, text,
+    Row, boolean, date, deadline_id, entity_iri, is_reused, local_id, reused, select,
 )
 from api.reads.flags import flags_of
 from kg.models import Role
 from kg.query_params import search_terms
 from kg.source_spans import parse_span
-from kg.store import Store, sparql_term
+from kg.store import NodeValues, Store
 
 _CONCEPT_PREDICATE = {
     "pollutant": {Basis.stated: "airkg:statedPollutant", Basis.inferred: "airkg:inferredPollutant",
@@ -182,8 +182,17 @@ def find_measures(store: Store, wanted: MeasureFilter) -> tuple[list[MeasurePubl
 
 def matching_iris(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
     """Every measure matching ``wanted`` (paging ignored) and their number, reused until the store changes."""
-    key = "measures " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
-    return reused(store, key, lambda: _matches_and_total(store, wanted))
+    return reused(store, _matches_key(wanted), lambda: _matches_and_total(store, wanted))
+
+
+def page_is_bounded(store: Store, wanted: MeasureFilter) -> bool:
+    """Whether :func:`find_measures` would only read the page's nodes: the filter's matches are held and the
+    page is read node by node from memory (no query, no unbounded read)."""
+    return is_reused(store, _matches_key(wanted)) and store.reads_from_memory
+
+
+def _matches_key(wanted: MeasureFilter) -> str:
+    return "measures " + wanted.model_dump_json(exclude={"limit", "offset", "format"})
 
 
 def _matches_and_total(store: Store, wanted: MeasureFilter) -> tuple[list[URIRef], int]:
@@ -206,151 +215,119 @@ DCTERMS = "http://purl.org/dc/terms/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
-#: The values of the page's measures, each measure read once from its first triple on (``?m ?p ?o``
-#: with the predicate tested, not looked up: one index seek per measure instead of one per
-#: property), and the measure given by its position ``?i`` so that its IRI is not read again per row.
-_MEASURES = """SELECT ?i ?p ?o WHERE {{ {values} ?m ?p ?o .
-  FILTER(?p IN (airkg:partOfPlan, dcterms:identifier, airkg:path, airkg:number, dcterms:title, airkg:text,
-                airkg:source, airkg:hasAssignment, airkg:hasDeadline, airkg:statedPollutant, airkg:inferredPollutant,
-                airkg:statedSector, airkg:inferredSector, airkg:mentionsRegion)) }}"""
-#: The values of their assignments, deadlines and source spans (the same way, by position ``?j``),
-#: and the codes and Chinese labels of the concepts and regions they name (each looked up once).
-_NODES = """SELECT ?j ?p ?o ?x ?code ?label WHERE {{
-  {{ {nodes} ?node ?p ?o .
-     FILTER(?p IN (airkg:agency, airkg:role, airkg:nameAsWritten, airkg:blanket, airkg:dueDate, airkg:endDate,
-                   airkg:deadlineKind, airkg:originalText, airkg:note)) }}
-  UNION {{ {concepts} OPTIONAL {{ ?x skos:notation ?code }}
-           OPTIONAL {{ ?x skos:prefLabel ?label FILTER(lang(?label) = "zh") }} }}
-  UNION {{ {regions} OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }} }}"""
-#: The Chinese labels of the agencies of those assignments.
-_AGENCY_LABELS = """SELECT ?x ?label WHERE {{ {agencies} OPTIONAL {{ ?x rdfs:label ?label FILTER(lang(?label) = "zh") }} }}"""
+#: What a measure's record reads of the measure, of its assignments and deadlines, and of what they name.
+_OF_MEASURE = (AIRKG + "partOfPlan", DCTERMS + "identifier", AIRKG + "path", AIRKG + "number", DCTERMS + "title",
+               AIRKG + "text", AIRKG + "source", AIRKG + "hasAssignment", AIRKG + "hasDeadline",
+               AIRKG + "statedPollutant", AIRKG + "inferredPollutant", AIRKG + "statedSector",
+               AIRKG + "inferredSector", AIRKG + "mentionsRegion")
+_OF_NODE = tuple(AIRKG + name for name in ("agency", "role", "nameAsWritten", "blanket", "dueDate", "endDate",
+                                           "deadlineKind", "originalText", "note"))
+_NOTATION, _PREF_LABEL = SKOS + "notation", SKOS + "prefLabel"
 #: The concept links of a measure, by property, in the order of their property's IRI.
 _CONCEPT_LINKS = sorted(AIRKG + name for name in ("statedPollutant", "inferredPollutant", "statedSector",
                                                   "inferredSector"))
 _NODE_LINKS = (AIRKG + "hasAssignment", AIRKG + "hasDeadline")
 
 
-def _positions(var: str, index: str, iris: Iterable[Node]) -> str:
-    """``VALUES (?var ?index) { (<a> 0) (<b> 1) }`` for IRIs read from the store (each validated by
-    ``sparql_term``)."""
-    pairs = " ".join(f"({sparql_term(iri)} {n})" for n, iri in enumerate(iris))
-    return f"VALUES (?{var} ?{index}) {{ {pairs} }}"
+def _first(values: NodeValues, predicate: str) -> str | None:
+    return next(iter(values.get(predicate, ())), None)
 
 
-def _values(var: str, iris: Iterable[Node]) -> str:
-    return f"VALUES ?{var} {{ {' '.join(sparql_term(iri) for iri in iris)} }}"
+def _each(values: NodeValues, predicate: str) -> list[str | None]:
+    """Every value, or [None] when there is none: the rows an OPTIONAL pattern would give."""
+    return list(values.get(predicate) or (None,))
 
 
-class _Values:
-    """Values by key (a predicate's or a subject's IRI), each in the order read, without repeats."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, dict[Node, None]] = {}
-
-    def add(self, key: Node | None, value: Node | None) -> None:
-        if key is not None and value is not None:
-            self._values.setdefault(str(key), {})[value] = None
-
-    def all(self, key: str) -> list[Node]:
-        return list(self._values.get(key, ()))
-
-    def each(self, key: str) -> list[Node | None]:
-        """Every value, or [None] when there is none: the rows an OPTIONAL pattern would give."""
-        return list(self._values.get(key) or (None,))
-
-    def first(self, key: str) -> Node | None:
-        return next(iter(self._values.get(key, ())), None)
+def _linked(records: Iterable[NodeValues], links: Iterable[str]) -> list[str]:
+    """The values of ``links`` in ``records``, each once, in the order met."""
+    return list(dict.fromkeys(value for record in records for link in links for value in record.get(link, ())))
 
 
-def _read_page(store: Store, iris: list[URIRef]) -> tuple[list[_Values], dict[Node, _Values], _Values, _Values]:
-    """The values of the measures ``iris`` (by position) and of the nodes they point to (by IRI), and
-    the codes and labels of what they name (by IRI): three queries, whatever the number of measures."""
-    measures = [_Values() for _ in iris]
-    for row in select(store, _MEASURES.format(values=_positions("m", "i", iris))):
-        measures[int(str(row["i"]))].add(row["p"], row["o"])
-    nodes = list(dict.fromkeys(node for measure in measures for link in _NODE_LINKS for node in measure.all(link)))
-    concepts = dict.fromkeys(concept for measure in measures for link in _CONCEPT_LINKS for concept in measure.all(link))
-    regions = dict.fromkeys(region for measure in measures for region in measure.all(AIRKG + "mentionsRegion"))
-    by_node = {node: _Values() for node in nodes}
-    codes, labels = _Values(), _Values()
-    if nodes or concepts or regions:
-        sparql = _NODES.format(nodes=_positions("node", "j", nodes), concepts=_values("x", concepts),
-                               regions=_values("x", regions))
-        for row in select(store, sparql):
-            if row["j"] is not None:
-                by_node[nodes[int(str(row["j"]))]].add(row["p"], row["o"])
-            else:
-                codes.add(row["x"], row["code"])
-                labels.add(row["x"], row["label"])
-    agencies = dict.fromkeys(agency for node in by_node.values() for agency in node.all(AIRKG + "agency"))
-    if agencies:
-        for row in select(store, _AGENCY_LABELS.format(agencies=_values("x", agencies))):
-            labels.add(row["x"], row["label"])
-    return measures, by_node, codes, labels
+def _read_page(store: Store, iris: list[str]) -> tuple[list[NodeValues], dict[str, NodeValues], dict[str, NodeValues]]:
+    """The values of the measures ``iris`` (in order), of the assignments and deadlines they point to, and
+    the codes and Chinese labels of the concepts, regions and agencies they name (both by IRI)."""
+    measures = store.node_values(iris, _OF_MEASURE)
+    nodes = _linked(measures, _NODE_LINKS)
+    by_node = dict(zip(nodes, store.node_values(nodes, _OF_NODE)))
+    concepts = _linked(measures, _CONCEPT_LINKS)
+    named = dict(zip(concepts, store.node_values(concepts, (_NOTATION, _PREF_LABEL), languages={_PREF_LABEL: "zh"})))
+    labelled = _linked(measures, [AIRKG + "mentionsRegion"]) + _linked(by_node.values(), [AIRKG + "agency"])
+    named.update(zip(labelled, store.node_values(labelled, (RDFS_LABEL,), languages={RDFS_LABEL: "zh"})))
+    return measures, by_node, named
 
 
-def _code_key(code: Node | None) -> tuple[bool, str]:
+def _code_key(code: str | None) -> tuple[bool, str]:
     """SPARQL's order of ``?code``: unbound first, then by the text."""
-    return code is not None, str(code or "")
+    return code is not None, code or ""
+
+
+def _assignments(values: NodeValues, nodes: dict[str, NodeValues], named: dict[str, NodeValues]) -> list[AssignmentPublic]:
+    return [AssignmentPublic(agency=Ref(id=local_id(agency, "agency"), iri=agency, label=label),
+                             role=local_id(role, "role"), name_as_written=written, blanket=boolean(blanket))
+            for node in sorted(values.get(AIRKG + "hasAssignment", ()))
+            for agency in nodes[node].get(AIRKG + "agency", ()) for role in nodes[node].get(AIRKG + "role", ())
+            for written in _each(nodes[node], AIRKG + "nameAsWritten") for blanket in _each(nodes[node], AIRKG + "blanket")
+            for label in _each(named.get(agency, {}), RDFS_LABEL)]
+
+
+def _deadlines(values: NodeValues, nodes: dict[str, NodeValues]) -> list[DeadlineBase]:
+    return [DeadlineBase(id=deadline_id(node), due_date=date(due), end_date=date(end),
+                         kind=local_id(kind, "deadline-kind") if kind else None, original_text=original, note=note)
+            for node in sorted(values.get(AIRKG + "hasDeadline", ()))
+            for due in _each(nodes[node], AIRKG + "dueDate") for end in _each(nodes[node], AIRKG + "endDate")
+            for kind in _each(nodes[node], AIRKG + "deadlineKind")
+            for original in _each(nodes[node], AIRKG + "originalText") for note in _each(nodes[node], AIRKG + "note")]
+
+
+def _concept_links(values: NodeValues, named: dict[str, NodeValues], prop: str) -> list[ConceptLink]:
+    kind = "pollutant" if prop.endswith("Pollutant") else "sector"
+    links = sorted(((concept, code, label) for concept in values.get(prop, ())
+                    for code in _each(named.get(concept, {}), _NOTATION)
+                    for label in _each(named.get(concept, {}), _PREF_LABEL)), key=lambda link: _code_key(link[1]))
+    return [ConceptLink(id=code or local_id(concept, kind), iri=concept, label=label,
+                        basis="stated" if "#stated" in prop else "inferred") for concept, code, label in links]
+
+
+def _record(iri: str, values: NodeValues, nodes: dict[str, NodeValues], named: dict[str, NodeValues],
+            plan: str) -> MeasurePublic:
+    span = next(filter(None, map(parse_span, values.get(AIRKG + "source", ()))), None)
+    record = MeasurePublic(
+        id=_first(values, DCTERMS + "identifier") or local_id(iri, "plan"), iri=iri,
+        plan_id=local_id(plan, "plan"), path=_first(values, AIRKG + "path") or "",
+        number=_first(values, AIRKG + "number"), title=_first(values, DCTERMS + "title"),
+        text=_first(values, AIRKG + "text"), span=Span(start=span.start, end=span.end) if span else None,
+        agencies=_assignments(values, nodes, named), deadlines=_deadlines(values, nodes),
+        regions=[Ref(id=local_id(region, "region"), iri=region, label=label)
+                 for region in sorted(values.get(AIRKG + "mentionsRegion", ()))
+                 for label in _each(named.get(region, {}), RDFS_LABEL)],
+    )
+    for prop in _CONCEPT_LINKS:
+        field_name = "pollutants" if prop.endswith("Pollutant") else "sectors"
+        getattr(record, field_name).extend(_concept_links(values, named, prop))
+    return record
 
 
 def measure_details(store: Store, iris: list[URIRef]) -> list[MeasurePublic]:
     """Full records of the measures ``iris`` (IRIs read from the store), in that order.
 
-    Each list of a measure comes in the order of the queries this replaced (one per kind, each
-    ordered): agencies and deadlines by the IRI of the assignment or deadline, concepts by property
-    then code, regions by IRI; a value the records hold twice is listed once per value, as an
-    OPTIONAL pattern of those queries would have repeated its row.
+    Each is read node by node (:meth:`~kg.store.Store.node_values`: no query). Its lists come in the
+    order of the queries this replaced (one per kind, each ordered): agencies and deadlines by the IRI
+    of the assignment or deadline, concepts by property then code, regions by IRI; a value the records
+    hold twice is listed once per value, as an OPTIONAL pattern of those queries would have repeated its row.
     """
     if not iris:
         return []
-    unique = list(dict.fromkeys(iris))
-    measures, nodes, codes, labels = _read_page(store, unique)
-    by_iri: dict[Node, MeasurePublic] = {}
+    unique = list(dict.fromkeys(str(iri) for iri in iris))
+    measures, nodes, named = _read_page(store, unique)
+    by_iri: dict[str, MeasurePublic] = {}
     for iri, values in zip(unique, measures):
-        plan = values.first(AIRKG + "partOfPlan")
-        if plan is None:
-            continue
-        span = next(filter(None, map(parse_span, values.all(AIRKG + "source"))), None)
-        record = MeasurePublic(
-            id=text(values.first(DCTERMS + "identifier")) or local_id(iri, "plan"), iri=str(iri),
-            plan_id=local_id(plan, "plan"), path=text(values.first(AIRKG + "path")) or "",
-            number=text(values.first(AIRKG + "number")), title=text(values.first(DCTERMS + "title")),
-            text=text(values.first(AIRKG + "text")),
-            span=Span(start=span.start, end=span.end) if span else None,
-        )
-        record.agencies = [
-            AssignmentPublic(agency=Ref(id=local_id(agency, "agency"), iri=str(agency), label=text(label)),
-                             role=local_id(role, "role"), name_as_written=text(written), blanket=boolean(blanket))
-            for node in sorted(values.all(AIRKG + "hasAssignment"), key=str)
-            for agency in nodes[node].all(AIRKG + "agency") for role in nodes[node].all(AIRKG + "role")
-            for written in nodes[node].each(AIRKG + "nameAsWritten") for blanket in nodes[node].each(AIRKG + "blanket")
-            for label in labels.each(str(agency))]
-        record.deadlines = [
-            DeadlineBase(id=deadline_id(str(node)), due_date=date(due), end_date=date(end),
-                         kind=local_id(kind, "deadline-kind") if kind else None, original_text=text(original),
-                         note=text(note))
-            for node in sorted(values.all(AIRKG + "hasDeadline"), key=str)
-            for due in nodes[node].each(AIRKG + "dueDate") for end in nodes[node].each(AIRKG + "endDate")
-            for kind in nodes[node].each(AIRKG + "deadlineKind")
-            for original in nodes[node].each(AIRKG + "originalText") for note in nodes[node].each(AIRKG + "note")]
-        for prop in _CONCEPT_LINKS:
-            kind = "pollutant" if prop.endswith("Pollutant") else "sector"
-            links = sorted(((concept, code, label) for concept in values.all(prop)
-                            for code in codes.each(str(concept)) for label in labels.each(str(concept))),
-                           key=lambda link: _code_key(link[1]))
-            setattr(record, kind + "s", getattr(record, kind + "s") + [
-                ConceptLink(id=text(code) or local_id(concept, kind), iri=str(concept), label=text(label),
-                            basis="stated" if "#stated" in prop else "inferred")
-                for concept, code, label in links])
-        record.regions = [Ref(id=local_id(region, "region"), iri=str(region), label=text(label))
-                          for region in sorted(values.all(AIRKG + "mentionsRegion"), key=str)
-                          for label in labels.each(str(region))]
-        by_iri[iri] = record
+        plan = _first(values, AIRKG + "partOfPlan")
+        if plan is not None:
+            by_iri[iri] = _record(iri, values, nodes, named, plan)
     for record, flags in zip(by_iri.values(), flags_of(store, list(by_iri))):
         record.quality_flags = flags
-    return [by_iri[iri] for iri in iris if iri in by_iri]
+    return [by_iri[str(iri)] for iri in iris if str(iri) in by_iri]
 
 
 __all__ = ["Condition", "conditions", "filter_clauses", "find_measures", "get_measure", "matching_iris", "matching_measures",
-           "measure_details"]
+           "measure_details", "page_is_bounded"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal as TypingLiteral
@@ -26,6 +26,8 @@ DEFAULT_LOCATION = "./airkg-store"
 DEFAULT_GRAPH_PREFIX = "https://airkg.example.org/id/graph/"
 
 
+#: A node's values by predicate (:meth:`Store.node_values`).
+NodeValues = dict[str, list[str]]
 QueryKind = TypingLiteral["select", "ask", "construct", "describe"]
 Bindings = Mapping[str, Node]
 
@@ -162,6 +164,49 @@ class Store(ABC):
                 ``max_bytes`` characters.
             StoreError: The store could not be read or reached.
         """
+
+    def node_values(self, subjects: Sequence[str], predicates: Collection[str], *,
+                    languages: Mapping[str, str] | None = None) -> list[NodeValues]:
+        """The values of ``predicates`` of each subject, as plain strings, read by the API's pages.
+
+        Args:
+            subjects: IRIs read from the store (or built by airkg).
+            predicates: The predicates' IRIs; others are skipped.
+            languages: Predicate -> language tag: only its literals in that language (as ``lang(?o) = "zh"``).
+
+        Returns:
+            One dict per subject, in order: predicate -> its values (an IRI's text, a literal's lexical
+            form), each once, in the order read, over the union of the graphs (as queries see them).
+
+        >>> from kg.store import OxigraphStore
+        >>> with OxigraphStore(None) as store:  # in memory, empty
+        ...     store.node_values(["https://airkg.example.org/id/x"], ["http://purl.org/dc/terms/title"])
+        [{}]
+        """
+        if not subjects:
+            return []
+        values = " ".join(f"({sparql_iri(subject)} {n})" for n, subject in enumerate(subjects))
+        tests = ", ".join(sparql_iri(predicate) for predicate in predicates)
+        rows = self.query(f"SELECT ?i ?p ?o (LANG(?o) AS ?lang) WHERE {{ VALUES (?s ?i) {{ {values} }} ?s ?p ?o "
+                          f"FILTER(?p IN ({tests})) }}").rows
+        found: list[dict[str, dict[str, None]]] = [{} for _ in subjects]
+        for row in rows:
+            predicate = str(row["p"])
+            if languages and predicate in languages and str(row["lang"] or "").lower() != languages[predicate]:
+                continue
+            found[int(str(row["i"]))].setdefault(predicate, {})[str(row["o"])] = None
+        return [{predicate: list(held) for predicate, held in each.items()} for each in found]
+
+    @property
+    def reads_from_memory(self) -> bool:
+        """Whether a read now is answered from memory, with no disk or network wait and no copy to make first."""
+        return False
+
+    def keep_read_copy(self, max_quads: int) -> bool:
+        """Answer this object's reads from a copy held in memory while the store holds at most ``max_quads``
+        quads (copied again after each write); True if it does. A store that cannot (a remote endpoint,
+        an in-memory store) answers False."""
+        return False
 
     @abstractmethod
     def triple_count(self) -> int:

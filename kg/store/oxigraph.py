@@ -4,10 +4,11 @@ converted to rdflib at the boundary (see :mod:`kg.store`)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from rdflib.term import Node
 from kg.errors import AirkgError, InputError, QuerySyntaxError, QueryTooLarge, StoreError
 from kg.source_spans import with_web_annotation
 from kg.sparql_guard import PreciseSyntaxError
-from kg.store.base import DEFAULT_GRAPH_PREFIX, Bindings, QueryResult, Store
+from kg.store.base import DEFAULT_GRAPH_PREFIX, Bindings, NodeValues, QueryResult, Store
 from kg.store.journal import _RESTORING, BULK_JOURNAL, _JournaledBulkLoad, _swap_in_checkpoint
 from kg.store.nquads import _quads_by_graph
 from kg.store.query_limits import (
@@ -63,6 +64,9 @@ class OxigraphStore(_JournaledBulkLoad, Store):
         self.read_only = read_only and self.path is not None and self.path.is_dir()
         self._lock = threading.Lock()
         self._generation = 0
+        self._copy: tuple[int, ox.Store] | None = None  # (generation copied, the copy): see keep_read_copy
+        self._copy_max = 0
+        self._copy_lock = threading.Lock()
         journal = self.path / BULK_JOURNAL if self.path is not None else None
         if self.read_only and journal is not None and journal.is_dir():
             raise StoreError(f"{self.path} holds a bulk load that was interrupted; open it for writing once "
@@ -94,6 +98,73 @@ class OxigraphStore(_JournaledBulkLoad, Store):
         if self._store is None:
             raise StoreError(f"{self!r} is closed")
         return self._store
+
+    def keep_read_copy(self, max_quads: int) -> bool:
+        # RocksDB costs ~5 µs a seek and as much again to decode each term it returns; the same reads
+        # from pyoxigraph's in-memory store cost a tenth (bench/notes-api.md, issue 14). The copy is of a
+        # store whose only writer is this object, so its generation says when the copy is out of date.
+        if self.path is None or self.read_only or max_quads <= 0:
+            return False
+        self._copy_max = max_quads
+        return self._read_copy() is not None
+
+    @property
+    def reads_from_memory(self) -> bool:
+        held = self._copy
+        return self.path is None or (held is not None and held[0] == self._generation)
+
+    @property
+    def _reads(self) -> ox.Store:
+        """The store reads go to: the copy in memory if there is one (fresh), else RocksDB."""
+        held = self._copy
+        if held is not None and held[0] == self._generation:
+            return held[1]
+        copy = self._read_copy() if self._copy_max else None
+        return self._db if copy is None else copy  # not `or`: an ox.Store's truth is its length, a count
+
+    def _read_copy(self) -> ox.Store | None:
+        """The copy in memory as the store is now, copied again if a write came since; None (and no more
+        copies) once the store holds more than ``_copy_max`` quads."""
+        with self._copy_lock:
+            generation = self._generation  # before copying: a write during the copy makes the next read copy again
+            held = self._copy
+            if held is not None and held[0] == generation:
+                return held[1]
+            self._copy, copy, copied = None, ox.Store(), 0
+            quads = self._db.quads_for_pattern(None, None, None, None)  # one RocksDB snapshot
+            while batch := list(itertools.islice(quads, 50_000)):
+                copied += len(batch)
+                if copied > self._copy_max:
+                    log.info("%s holds over %d quads: reads go to RocksDB", self, self._copy_max)
+                    self._copy_max = 0
+                    return None
+                copy.extend(batch)
+            self._copy = (generation, copy)
+            return copy
+
+    def node_values(self, subjects: Sequence[str], predicates: Collection[str], *,
+                    languages: Mapping[str, str] | None = None) -> list[NodeValues]:
+        # Read directly, not through a query: no parse, no rdflib term, no thread; bounded by the subjects'
+        # quads, so no time limit is needed. One scan of each subject's quads, or, for one or two predicates
+        # (a label, a code), one look-up each: a concept or an agency has many quads, in many graphs.
+        reads, out = self._reads, []
+        names = [ox.NamedNode(predicate) for predicate in predicates] if len(predicates) <= 2 else None
+        wanted = set(predicates)
+        for subject in subjects:
+            node = ox.NamedNode(subject)
+            quads = (quad for name in names for quad in reads.quads_for_pattern(node, name, None, None)) if names \
+                else reads.quads_for_pattern(node, None, None, None)
+            found: dict[str, dict[str, None]] = {}
+            for quad in quads:
+                predicate = quad.predicate.value
+                if predicate not in wanted:
+                    continue
+                value = quad.object
+                if languages and predicate in languages and getattr(value, "language", None) != languages[predicate]:
+                    continue
+                found.setdefault(predicate, {})[value.value] = None
+            out.append({predicate: list(held) for predicate, held in found.items()})
+        return out
 
     def replace_graphs(self, graphs: Mapping[str, Graph]) -> None:
         """Replace each graph whole in ONE RocksDB transaction: all or nothing.
@@ -262,7 +333,7 @@ class OxigraphStore(_JournaledBulkLoad, Store):
         try:
             # A query naming its dataset (FROM / FROM NAMED) runs over exactly those graphs, as on Virtuoso
             # (a FROM naming no graph there gives an empty default graph); any other over the union.
-            result = self._db.query(sparql, use_default_graph_as_union=not shape.dataset, prefixes=QUERY_PREFIXES)
+            result = self._reads.query(sparql, use_default_graph_as_union=not shape.dataset, prefixes=QUERY_PREFIXES)
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
@@ -319,7 +390,7 @@ class OxigraphStore(_JournaledBulkLoad, Store):
 
     def close(self) -> None:
         """Flush and release the folder (RocksDB's lock goes with the last reference)."""
-        store, self._store = self._store, None
+        store, self._store, self._copy, self._copy_max = self._store, None, None, 0
         if store is not None and self.path is not None and not self.read_only:
             try:
                 store.flush()

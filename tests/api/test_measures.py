@@ -279,3 +279,18 @@ def test_an_agency_named_in_two_plans_is_listed_once_per_assignment(tmp_path) ->
     assert body["data"] and all(len(m["agencies"]) == counts[m["id"]] for m in body["data"])
     assert len(one["agencies"]) == counts[MEASURE_ID] and len(one["pollutants"]) == len(
         {(p["id"], p["basis"]) for p in one["pollutants"]})
+
+
+def test_a_held_page_read_on_the_event_loop_is_the_page_read_in_a_thread(client, app) -> None:
+    from api.reads.measures import page_is_bounded
+    from api.reads.names import resolve_filter
+    from api.models import MeasureFilter
+
+    params = {"pollutant": "PM", "basis": "any", "limit": 7, "offset": 3}
+    first = client.get("/api/measures", params=params)  # the matches are read (in a thread), then held
+    store = app.state.store
+    assert store.reads_from_memory  # the app keeps a read copy of the seeds
+    assert page_is_bounded(store, resolve_filter(store, MeasureFilter(**params)).filter)
+    again = client.get("/api/measures", params=params)  # served on the loop
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert client.get("/api/measures", params={**params, "region": "Atlantis"}).status_code == 400
