@@ -23,6 +23,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kg.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +111,7 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
     from kg.relations.graph import affected_by, rebuild
     from kg.relations.features import read_plans
     from kg.store import OxigraphStore
+    from kg.vocabulary import RES
 
     out: dict = {"code": str(Path(kg.__file__).parent.parent)}
     with OxigraphStore(str(store_path)) as store:
@@ -120,9 +125,11 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
         if profiler:
             profiler.disable()
         out.update(plans=done, wall=time.perf_counter() - started, cpu=_cpu() - cpu, rss_mb=_rss_mb())
-        out["counts"] = {kind: int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a airkg:{kind} }}")
-                                       .rows[0]["n"]))
-                         for kind in ("LineageLink", "Citation", "MeasureChange")}
+        # counted by the property pointing to each node (compact relations type none of them)
+        out["counts"] = {kind: _count(store, f"?x airkg:{prop} ?y") for kind, prop in (
+            ("LineageLink", "hasLineage"), ("Citation", "hasCitation"), ("MeasureChange", "hasMeasureChange"))}
+        out["relations_quads"] = _count(store, f"""GRAPH ?g {{ ?s ?p ?o }}
+                                        FILTER(STRSTARTS(STR(?g), "{RES}graph/relations/"))""")
         out["higher_pairs"] = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a airkg:higherPlan ?b }")
                                       .rows[0]["n"]))
         by_level = {"city, county or district": sorted(i for i, p in everything.items()
@@ -143,6 +150,10 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
     if profiler:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(25)
     print(json.dumps(out), flush=True)
+
+
+def _count(store: Store, pattern: str) -> int:
+    return int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]["n"]))
 
 
 def main() -> None:
@@ -173,7 +184,9 @@ def main() -> None:
     for name, figures in runs:
         print(f"{name}: full rebuild of {figures['plans']} plans {figures['wall']:.1f} s wall, {figures['cpu']:.1f} s "
               f"CPU ({figures['cpu'] / max(figures['plans'], 1) * 1000:.0f} ms CPU a plan), max RSS "
-              f"{figures['rss_mb']:.0f} MB; {figures['higher_pairs']} plan pairs compared, {figures['counts']}")
+              f"{figures['rss_mb']:.0f} MB; {figures['higher_pairs']} plan pairs compared, {figures['counts']}; "
+              f"relations {figures['relations_quads']:,} quads "
+              f"({figures['relations_quads'] / max(figures['plans'], 1):.0f} a plan)")
         for write in figures["writes"]:
             print(f"  one {write['kind']} plan written ({write['plan']}): {write['rebuilt']} plans rebuilt in "
                   f"{write['wall']:.2f} s wall, {write['cpu']:.2f} s CPU")
