@@ -84,6 +84,26 @@ def test_lineage_precision_and_recall_on_the_annotated_links(relations_store: Ox
     assert score.precision >= 0.9 and score.recall >= 0.85, (score.precision, score.recall, score.spurious)
 
 
+def test_the_annotated_higher_plans_of_a_plan_are_its_higher_plans_in_the_store(relations_store: OxigraphStore
+                                                                                ) -> None:
+    """So the evaluation, which keeps a measure's best links over a lower plan's annotated higher plans, scores
+    what the relations graph holds."""
+    pairs = load_lineage_golden(GOLDEN / "lineage.json")
+    plans = read_plans(relations_store)
+    table = PlanTable(plans.values())
+    for lower in {pair["lower"] for pair in pairs}:
+        assert {p.id for p in table.higher(plans[lower])} == {pair["higher"] for pair in pairs
+                                                              if pair["lower"] == lower}
+
+
+def test_a_measure_keeps_its_best_links_over_all_its_higher_plans(relations_store: OxigraphStore) -> None:
+    from kg.relations.lineage import MOST_PER_MEASURE
+
+    most = relations_store.query("""SELECT (MAX(?n) AS ?most) WHERE {
+        { SELECT ?m (COUNT(?h) AS ?n) WHERE { ?m airkg:carriesOut ?h } GROUP BY ?m } }""").rows[0]["most"]
+    assert int(str(most)) <= MOST_PER_MEASURE
+
+
 def test_the_zibo_diff_is_the_golden_one(relations_store: OxigraphStore) -> None:
     golden = json.loads((GOLDEN / "compare_zibo.json").read_text(encoding="utf-8"))
     plans = read_plans(relations_store, [golden["a"], golden["b"]])

@@ -32,7 +32,7 @@ from kg.rdf_building import bind_prefixes
 from kg.relations.citations import PlanIndex, find_citations, normalise_number, normalise_title
 from kg.relations.comparison import compare_plans
 from kg.relations.features import MeasureInfo, PlanInfo, read_measures, read_plans, read_texts
-from kg.relations.lineage import PreparedCache, lineage_between
+from kg.relations.lineage import PreparedCache, lineage_over
 from kg.relations.matching import CHOSEN, Prepared
 from kg.relations.neighbours import PlanTable
 from kg.relations.status import period_of
@@ -142,8 +142,8 @@ def _build(plan: PlanInfo, table: PlanTable, text: str | None,
         b.add(b.node, AIRKG.lineageMethod, Literal(CHOSEN))
     for higher in highers:
         b.add(b.node, AIRKG.higherPlan, URIRef(higher.iri))
-        for match in lineage_between(prepared[plan.id], prepared[higher.id]):
-            _lineage_link(b, higher.id, match.lower, match.higher, match.score)
+    for higher_id, match in lineage_over(prepared[plan.id], [(h.id, prepared[h.id]) for h in highers]):
+        _lineage_link(b, higher_id, match.lower, match.higher, match.score)
     earlier = table.predecessors(plan)
     if earlier:
         previous = earlier[0]
