@@ -10,7 +10,9 @@ run times the relations alone. Each code version runs in its own process (``kg``
 commit's ``kg/`` and ``ontology/``, made with ``git archive``), so each one's peak RSS is its own. ``--before-plans
 K`` rebuilds only K plans (the first by id) with the earlier code, for a scale where all of them take too long;
 ``--after REV`` times a commit instead of the working tree. The single writes are timed after a full rebuild only.
-``--profile`` prints each run's cProfile, its 25 most costly functions by cumulative time.
+``--profile`` prints each run's cProfile, its 25 most costly functions by cumulative time. ``--compute-only``
+times computing every plan's relations as N-Quads (``write_relations``, what ``airkg build`` does before its bulk
+load) into a sink that counts them, nothing written to the store.
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kg.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +88,8 @@ def code_of(rev: str, folder: Path) -> Path:
     return tree
 
 
-def run_child(store_path: Path, code: Path | None, plans: int | None, profile: bool) -> dict:
+def run_child(store_path: Path, code: Path | None, plans: int | None, profile: bool, compute_only: bool = False
+              ) -> dict:
     """One timed run in a fresh process, ``kg`` imported from ``code`` (the working tree when None)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in (code, ROOT) if p is not None))
     command = [sys.executable, "-m", "bench.relations", "--child", str(store_path)]
@@ -89,12 +97,50 @@ def run_child(store_path: Path, code: Path | None, plans: int | None, profile: b
         command += ["--plans", str(plans)]
     if profile:
         command.append("--profile")
+    if compute_only:
+        command.append("--compute-only")
     # the working directory comes first on sys.path: the code's own folder, so its kg/ is the one imported
     done = subprocess.run(command, cwd=code or ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True)
     lines = done.stdout.splitlines()
     for line in lines[:-1]:
         print(line)
     return json.loads(lines[-1])
+
+
+class _Tally:
+    """Where N-Quads lines go to be counted, not kept: quads, and lineage links (their ``hasLineage`` quads)."""
+
+    def __init__(self) -> None:
+        self.quads = 0
+        self.links = 0
+
+    def write(self, text: str) -> int:
+        self.writelines(text.splitlines(keepends=True))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.quads += 1
+            self.links += "#hasLineage> " in line
+
+
+def child_compute(store_path: Path, plans: int | None) -> None:
+    """Compute the relations of every plan (or the first ``plans`` by id) into a :class:`_Tally`; print the figures
+    as one JSON line."""
+    import kg
+    from kg.relations.features import read_plans
+    from kg.relations.graph import Sources, write_relations
+    from kg.store import OxigraphStore
+
+    out: dict = {"code": str(Path(kg.__file__).parent.parent)}
+    with OxigraphStore(str(store_path)) as store:
+        ids = sorted(read_plans(store))[:plans] if plans else sorted(read_plans(store))
+        tally = _Tally()
+        started, cpu = time.perf_counter(), _cpu()
+        write_relations(Sources(store), ids, tally)  # type: ignore[arg-type]
+        out.update(plans=len(ids), wall=time.perf_counter() - started, cpu=_cpu() - cpu, rss_mb=_rss_mb(),
+                   relations_quads=tally.quads, links=tally.links)
+    print(json.dumps(out), flush=True)
 
 
 def child(store_path: Path, plans: int | None, profile: bool) -> None:
@@ -107,6 +153,7 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
     from kg.relations.graph import affected_by, rebuild
     from kg.relations.features import read_plans
     from kg.store import OxigraphStore
+    from kg.vocabulary import RES
 
     out: dict = {"code": str(Path(kg.__file__).parent.parent)}
     with OxigraphStore(str(store_path)) as store:
@@ -120,9 +167,11 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
         if profiler:
             profiler.disable()
         out.update(plans=done, wall=time.perf_counter() - started, cpu=_cpu() - cpu, rss_mb=_rss_mb())
-        out["counts"] = {kind: int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a airkg:{kind} }}")
-                                       .rows[0]["n"]))
-                         for kind in ("LineageLink", "Citation", "MeasureChange")}
+        # counted by the property pointing to each node (compact relations type none of them)
+        out["counts"] = {kind: _count(store, f"?x airkg:{prop} ?y") for kind, prop in (
+            ("LineageLink", "hasLineage"), ("Citation", "hasCitation"), ("MeasureChange", "hasMeasureChange"))}
+        out["relations_quads"] = _count(store, f"""GRAPH ?g {{ ?s ?p ?o }}
+                                        FILTER(STRSTARTS(STR(?g), "{RES}graph/relations/"))""")
         out["higher_pairs"] = int(str(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a airkg:higherPlan ?b }")
                                       .rows[0]["n"]))
         by_level = {"city, county or district": sorted(i for i, p in everything.items()
@@ -145,6 +194,10 @@ def child(store_path: Path, plans: int | None, profile: bool) -> None:
     print(json.dumps(out), flush=True)
 
 
+def _count(store: Store, pattern: str) -> int:
+    return int(str(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]["n"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("plans", nargs="?", type=int)
@@ -154,9 +207,13 @@ def main() -> None:
     parser.add_argument("--before-plans", type=int, help="plans the earlier code rebuilds (default: all)")
     parser.add_argument("--after", help="a commit to time instead of the working tree")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--compute-only", action="store_true", help="time computing the relations, not storing them")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plans", dest="child_plans", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.compute_only:
+        child_compute(args.child, args.child_plans)
+        return
     if args.child:
         child(args.child, args.child_plans, args.profile)
         return
@@ -167,13 +224,22 @@ def main() -> None:
     runs = []
     if args.before:
         runs.append((f"before ({args.before})", run_child(store_path, code_of(args.before, folder),
-                                                          args.before_plans, args.profile)))
+                                                          args.before_plans, args.profile, args.compute_only)))
     runs.append((f"after ({args.after or 'working tree'})",
-                 run_child(store_path, code_of(args.after, folder) if args.after else None, None, args.profile)))
+                 run_child(store_path, code_of(args.after, folder) if args.after else None, None, args.profile,
+                           args.compute_only)))
     for name, figures in runs:
+        if args.compute_only:
+            print(f"{name}: relations of {figures['plans']} plans computed in {figures['wall']:.1f} s wall, "
+                  f"{figures['cpu']:.1f} s CPU ({figures['cpu'] / max(figures['plans'], 1) * 1000:.0f} ms CPU a plan), "
+                  f"max RSS {figures['rss_mb']:.0f} MB; {figures['links']:,} lineage links, "
+                  f"{figures['relations_quads']:,} quads ({figures['relations_quads'] / max(figures['plans'], 1):.0f} a plan)")
+            continue
         print(f"{name}: full rebuild of {figures['plans']} plans {figures['wall']:.1f} s wall, {figures['cpu']:.1f} s "
               f"CPU ({figures['cpu'] / max(figures['plans'], 1) * 1000:.0f} ms CPU a plan), max RSS "
-              f"{figures['rss_mb']:.0f} MB; {figures['higher_pairs']} plan pairs compared, {figures['counts']}")
+              f"{figures['rss_mb']:.0f} MB; {figures['higher_pairs']} plan pairs compared, {figures['counts']}; "
+              f"relations {figures['relations_quads']:,} quads "
+              f"({figures['relations_quads'] / max(figures['plans'], 1):.0f} a plan)")
         for write in figures["writes"]:
             print(f"  one {write['kind']} plan written ({write['plan']}): {write['rebuilt']} plans rebuilt in "
                   f"{write['wall']:.2f} s wall, {write['cpu']:.2f} s CPU")

@@ -2,7 +2,7 @@
 
 The store keeps a manifest of what ``build`` loaded, in its own graph (:data:`MANIFEST_GRAPH`): per plan, the
 corpus folder and the file (relative to it) it was built from, the file's SHA-256 and the extractor's version
-(:func:`extractor_version`, a hash of the extraction code and the ontology). On a re-run a plan whose file has
+(:func:`extractor_version`, a hash of the extraction and relations code and the ontology). On a re-run a plan whose file has
 the same hash, built by the same extractor and still in the store, is skipped (not read past its hash, not
 extracted, not reloaded); a new or changed file's plan is extracted and replaces its graph; a plan the manifest
 has from this folder whose file is gone is removed. Everything that changes (plans added, replaced and removed,
@@ -41,14 +41,19 @@ MANIFEST_GRAPH = DEFAULT_GRAPH_PREFIX + "build-manifest"
 BUILD = "https://airkg.example.org/build#"
 _ENTRY = "https://airkg.example.org/id/build/"
 #: What the extracted graph depends on besides the file: the code that reads, extracts and writes RDF, and the
-#: ontology files (labels, agency types, shapes) it matches against.
+#: ontology files (labels, agency types, shapes) it matches against; and the code that computes and writes the
+#: relations graphs, loaded with the plans (a store whose relations were written otherwise is rebuilt, not
+#: left half in the old form). What only reads the relations (``reads.py``, ``evidence.py``) is left out.
 _EXTRACTOR_SOURCES = ("kg/extract/**/*.py", "kg/rdf_building.py", "kg/rdf_sinks.py", "kg/agency_names.py",
-                      "kg/regions.py", "kg/models.py", "kg/vocabulary.py", "ontology/**/*")
+                      "kg/regions.py", "kg/models.py", "kg/vocabulary.py", "ontology/**/*",
+                      *(f"kg/relations/{name}.py" for name in ("graph", "lineage", "matching", "comparison",
+                                                               "citations", "features", "neighbours", "status")))
 
 
 @functools.lru_cache(maxsize=1)
 def extractor_version() -> str:
-    """A hash of the extractor's sources and the ontology files: any change to them re-extracts every plan."""
+    """A hash of the extractor's and the relations writer's sources and the ontology files: any change to them
+    re-extracts every plan."""
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     files = sorted({path for pattern in _EXTRACTOR_SOURCES for path in root.glob(pattern) if path.is_file()})

@@ -141,24 +141,24 @@ def detail(store: Store, measure_iris: list[str], extra: Iterable[str] = ()) -> 
 
 def _lineage_edges(store: Store, graph: nx.MultiDiGraph, measure_iris: list[str]) -> None:
     """Lineage (kg/relations) between measures both drawn: a dashed edge from the measure that carries out
-    to the one carried out, its tip the score and the words they share."""
+    to the one carried out, its tip the score and the words they share (computed from their texts)."""
+    from kg.relations.evidence import link_evidence
     from viz.links import compact_id
 
     drawn = set(measure_iris)
     if len(drawn) < 2:
         return
-    shared: dict[tuple[str, str], tuple[float, list[str]]] = {}
+    scores: dict[tuple[str, str], float] = {}
     for chunk in chunks(sorted(drawn)):
-        for row in store.query("SELECT ?m ?h ?score ?t WHERE { " + values("m", chunk) + """
-              ?m airkg:hasLineage ?l . ?l airkg:higherMeasure ?h ; airkg:score ?score .
-              OPTIONAL { ?l airkg:sharedText ?t } }""").rows:
+        for row in store.query("SELECT ?m ?h ?score WHERE { " + values("m", chunk) + """
+              ?m airkg:hasLineage ?l . ?l airkg:higherMeasure ?h ; airkg:score ?score }""").rows:
             key = (str(row["m"]), str(row["h"]))
             if key[1] in drawn:
-                score, words = shared.setdefault(key, (float(str(row["score"])), []))
-                if row["t"] is not None:
-                    words.append(str(row["t"]))
-    for (lower, higher), (score, words) in sorted(shared.items()):
-        words = sorted(set(words), key=len, reverse=True)[:4]
+                scores.setdefault(key, float(str(row["score"])))
+    shared = link_evidence(store, scores)
+    for (lower, higher), score in sorted(scores.items()):
+        found = shared.get((lower, higher))
+        words = found.phrases[:4] if found else ()
         graph.add_edge(compact_id(lower), compact_id(higher), key="carries_out", relation="carries_out",
                        tip=f"carries out (score {score:.2f}): {'、'.join(words)}")
 

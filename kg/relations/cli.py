@@ -105,7 +105,8 @@ def echo_lineage(golden: Path, documents: list[Path], show_errors: bool) -> None
     method at its threshold and at its best threshold, and how many annotated links blocking keeps."""
     from kg.loading import ingest_files
     from kg.relations.evaluation import METHODS, blocking_recall, documents_of, load_lineage_golden, score_lineage, sweep
-    from kg.relations.matching import CHOSEN, RELATIVE, THRESHOLDS
+    from kg.relations.lineage import MOST_PER_MEASURE
+    from kg.relations.matching import CHOSEN, RELATIVE, THRESHOLDS, TOP_K
 
     path = golden / "relations" / "lineage.json"
     if not path.is_file():
@@ -122,7 +123,8 @@ def echo_lineage(golden: Path, documents: list[Path], show_errors: bool) -> None
         ingest_files(scratch, files)
         links, kept, compared = blocking_recall(scratch, pairs)
         typer.echo(f"\nlineage ({len(pairs)} annotated plan pairs, {links} links; blocking keeps {kept}/{links} "
-                   f"in {compared} candidate pairs; counterparts within {RELATIVE:.0%} of the best, at most 3)")
+                   f"in {compared} candidate pairs; counterparts within {RELATIVE:.0%} of the best, at most {TOP_K} a "
+                   f"higher plan and {MOST_PER_MEASURE} over all of them)")
         typer.echo(f"{'method':<10} {'threshold':>9} {'P':>6} {'R':>6} {'F1':>6}  tp/fp/fn")
         grid = sweep(scratch, pairs)
         for method in METHODS:

@@ -129,8 +129,9 @@ def _overlap(a: str, b: str) -> float:
 
 
 def compare_plans(a: PlanInfo, b: PlanInfo, measures_a: Sequence[MeasureInfo], measures_b: Sequence[MeasureInfo],
-                  threshold: float = SAME_MEASURE) -> PlanDiff:
-    """Plan ``a`` (the earlier) against plan ``b``, measure by measure."""
+                  threshold: float = SAME_MEASURE, with_evidence: bool = True) -> PlanDiff:
+    """Plan ``a`` (the earlier) against plan ``b``, measure by measure; the words paired measures share only
+    ``with_evidence`` (the relations graph does not store them)."""
     prepared_a = [Prepared.of(m) for m in measures_a]
     prepared_b = [Prepared.of(m) for m in measures_b]
     scorer = PairScorer(prepared_a, prepared_b)
@@ -153,7 +154,7 @@ def compare_plans(a: PlanInfo, b: PlanInfo, measures_a: Sequence[MeasureInfo], m
         changes = [c for c in (deadline_change(x.measure, y.measure, years), agency_change(x.measure, y.measure)) if c]
         changes += target_changes(x.measure, y.measure)
         diffs.append(MeasureDiff("changed" if changes else "kept", x.measure, y.measure, round(score, 4), changes,
-                                 evidence(x, y), x.work.strip() != y.work.strip()))
+                                 evidence(x, y) if with_evidence else None, x.work.strip() != y.work.strip()))
     diffs += [MeasureDiff("new", None, p.measure) for j, p in enumerate(prepared_b) if j not in taken_b]
     diffs += [MeasureDiff("dropped", p.measure, None) for i, p in enumerate(prepared_a) if i not in taken_a]
     return PlanDiff(a, b, sorted(diffs, key=lambda d: d.key))

@@ -1,6 +1,10 @@
 """Relations as RDF: one named graph per plan, ``res:graph/relations/{plan}``, holding what goes out of that plan —
 its citations, its measures' lineage links to the plans above it, the plans it follows and supersedes, its
-comparison with the plan before it, and its period — each link with its score and evidence.
+comparison with the plan before it, and its period. Only what cannot be derived is written: a lineage link is
+``carriesOut`` plus a node holding the higher measure and the score (its lower measure is the subject of
+``hasLineage``, its method is the plan's ``lineageMethod``, its spans are the measures' own); the words two
+measures share are computed when a link is shown (``kg/relations/evidence.py``); no link, change or citation
+node carries an ``rdf:type`` (the property pointing to it says what it is; the shapes target its objects).
 
 Rebuilt for the plans a write affects (:func:`affected_by`, :func:`rebuild`): the plans added, replaced or
 removed, the plans that hold one of them among their higher plans (their lineage) or their predecessors
@@ -22,14 +26,14 @@ from typing import IO
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import XSD, Graph, Literal, URIRef
 
 from kg.rdf_building import bind_prefixes
 from kg.relations.citations import PlanIndex, find_citations, normalise_number, normalise_title
 from kg.relations.comparison import compare_plans
 from kg.relations.features import MeasureInfo, PlanInfo, read_measures, read_plans, read_texts
-from kg.relations.lineage import PreparedCache, lineage_between
-from kg.relations.matching import CHOSEN, Evidence, Prepared
+from kg.relations.lineage import PreparedCache, lineage_over
+from kg.relations.matching import CHOSEN, Prepared
 from kg.relations.neighbours import PlanTable
 from kg.relations.status import period_of
 from kg.source_spans import span_iri
@@ -102,17 +106,8 @@ def _iri(value: str) -> str:
     return f"<{value}>"
 
 
-def _zh(text: str) -> str:
-    return _term(Literal(text, lang="zh")) if "\\" in text or '"' in text or "\n" in text or "\r" in text else (
-        f'"{text}"@zh')
-
-
-_P = {name: _iri(AIRKG[name]) for name in (
-    "carriesOut", "hasLineage", "LineageLink", "lowerMeasure", "higherMeasure", "score", "method", "lowerSource",
-    "higherSource", "sharedText", "sharedConcept", "sharedNumber")}
-_TYPE = _iri(RDF.type)
+_P = {name: _iri(AIRKG[name]) for name in ("carriesOut", "hasLineage", "higherMeasure", "score")}
 _DECIMAL = _iri(XSD.decimal)
-_METHOD = _term(Literal(CHOSEN))
 
 
 def _build(plan: PlanInfo, table: PlanTable, text: str | None,
@@ -132,7 +127,6 @@ def _build(plan: PlanInfo, table: PlanTable, text: str | None,
         for n, citation in enumerate(find_citations(plan, text, own, index), 1):
             node = URIRef(f"{b.base}/citation/{n}")
             b.add(b.node, AIRKG.hasCitation, node)
-            b.add(node, RDF.type, AIRKG.Citation)
             b.add(node, AIRKG.citedTitle, Literal(citation.title, lang="zh"))
             if citation.number:
                 b.add(node, AIRKG.citedIdentifier, Literal(citation.number))
@@ -143,20 +137,21 @@ def _build(plan: PlanInfo, table: PlanTable, text: str | None,
                 b.add(node, AIRKG.citedPlan, URIRef(citation.cited.iri))
                 b.add(node, AIRKG.resolvedBy, Literal(citation.resolved_by))
                 b.add(b.node, AIRKG.cites, URIRef(citation.cited.iri))
-    for higher in table.higher(plan):
+    highers = table.higher(plan)
+    if highers:
+        b.add(b.node, AIRKG.lineageMethod, Literal(CHOSEN))
+    for higher in highers:
         b.add(b.node, AIRKG.higherPlan, URIRef(higher.iri))
-        for match in lineage_between(prepared[plan.id], prepared[higher.id]):
-            _lineage_link(b, higher.id, match.lower, match.higher, match.score, match.evidence)
+    for higher_id, match in lineage_over(prepared[plan.id], [(h.id, prepared[h.id]) for h in highers]):
+        _lineage_link(b, higher_id, match.lower, match.higher, match.score)
     earlier = table.predecessors(plan)
     if earlier:
         previous = earlier[0]
         b.add(b.node, AIRKG.previousPlan, URIRef(previous.iri))
-        diff = compare_plans(previous, plan, measures.get(previous.id, ()), own)
+        diff = compare_plans(previous, plan, measures.get(previous.id, ()), own, with_evidence=False)
         for n, item in enumerate(diff.measures, 1):
             node = URIRef(f"{b.base}/comparison/{previous.id}/{n}")
             b.add(b.node, AIRKG.hasMeasureChange, node)
-            b.add(node, RDF.type, AIRKG.MeasureChange)
-            b.add(node, AIRKG.comparedPlan, URIRef(previous.iri))
             b.add(node, AIRKG.changeStatus, RES[f"change-status/{item.status}"])
             if item.a is not None:
                 b.add(node, AIRKG.earlierMeasure, URIRef(item.a.iri))
@@ -168,47 +163,21 @@ def _build(plan: PlanInfo, table: PlanTable, text: str | None,
             for k, change in enumerate(item.changes, 1):
                 c = URIRef(f"{node}/change/{k}")
                 b.add(node, AIRKG.hasChange, c)
-                b.add(c, RDF.type, AIRKG.Change)
                 b.add(c, AIRKG.changeKind, RES[f"change-kind/{change.kind}"])
                 b.add(c, AIRKG.before, Literal(change.before, lang="zh"))
                 b.add(c, AIRKG.after, Literal(change.after, lang="zh"))
-            if item.evidence is not None:
-                _evidence(b, node, item.evidence)
         for older, similarity in table.superseded(plan):
             b.add(b.node, AIRKG.supersedes, URIRef(older.iri))
     return b
 
 
-def _lineage_link(b: _Builder, higher_plan: str, lower: Prepared, higher: Prepared, score: float,
-                  evidence: Evidence) -> None:
+def _lineage_link(b: _Builder, higher_plan: str, lower: Prepared, higher: Prepared, score: float) -> None:
     lower_m, higher_m = lower.measure, higher.measure
     node, low, high = _iri(f"{lower_m.iri}/lineage/{higher_plan}/{higher_m.path}"), _iri(lower_m.iri), _iri(higher_m.iri)
     b.raw(low, _P["carriesOut"], high)
     b.raw(low, _P["hasLineage"], node)
-    b.raw(node, _TYPE, _P["LineageLink"])
-    b.raw(node, _P["lowerMeasure"], low)
     b.raw(node, _P["higherMeasure"], high)
     b.raw(node, _P["score"], f'"{score:.4f}"^^{_DECIMAL}')
-    b.raw(node, _P["method"], _METHOD)
-    if lower_m.span_iri:
-        b.raw(node, _P["lowerSource"], _iri(lower_m.span_iri))
-    if higher_m.span_iri:
-        b.raw(node, _P["higherSource"], _iri(higher_m.span_iri))
-    for phrase in evidence.phrases:
-        b.raw(node, _P["sharedText"], _zh(phrase))
-    for code in evidence.codes:
-        b.raw(node, _P["sharedConcept"], _iri(f"{RES}{code}"))
-    for number in evidence.numbers:
-        b.raw(node, _P["sharedNumber"], _term(Literal(number)))
-
-
-def _evidence(b: _Builder, node: URIRef, evidence) -> None:
-    for phrase in evidence.phrases:
-        b.add(node, AIRKG.sharedText, Literal(phrase, lang="zh"))
-    for code in evidence.codes:
-        b.add(node, AIRKG.sharedConcept, RES[code])
-    for number in evidence.numbers:
-        b.add(node, AIRKG.sharedNumber, Literal(number))
 
 
 # --------------------------------------------------------------------------- which plans, and rebuilding

@@ -99,11 +99,33 @@ def lineage_between(lower: Sequence[Prepared], higher: Sequence[Prepared], metho
     return best_matches(scorer, candidates(lower, higher), method, threshold, top_k)
 
 
+#: At most this many counterparts per measure over all the plans above its plan, the best by score (each plan's
+#: own rule first: :data:`~kg.relations.matching.TOP_K`, ``RELATIVE``). A plan has up to nine plans above it (three
+#: per ancestor region, :data:`MOST_IN_FORCE`), so a measure had up to 27 links, most of them to the same few
+#: words said again by every plan above. Chosen on the annotated links (``airkg evaluate``; BENCHMARKS.md).
+MOST_PER_MEASURE = 3
+
+
+def lineage_over(lower: Sequence[Prepared], highers: Sequence[tuple[str, Sequence[Prepared]]],
+                 method: str = CHOSEN, threshold: float | None = None, top_k: int = TOP_K,
+                 most: int | None = MOST_PER_MEASURE) -> list[tuple[str, Match]]:
+    """The links from the measures of one plan to those of its higher plans ``highers`` (id and measures), each
+    with the higher plan's id: :func:`lineage_between` for each plan, then per lower measure its ``most`` best
+    over all of them (by score, then plan id and path; all of them when ``most`` is None)."""
+    by_lower: dict[int, list[tuple[str, Match]]] = {}
+    for plan_id, measures in highers:
+        for match in lineage_between(lower, measures, method, threshold, top_k):
+            by_lower.setdefault(id(match.lower), []).append((plan_id, match))
+    kept = []
+    for found in by_lower.values():
+        found.sort(key=lambda item: (-item[1].score, item[0], item[1].higher.measure.path_key))
+        kept += found[:most]
+    return kept
+
+
 def lineage_of(plan: PlanInfo, plans: Iterable[PlanInfo], prepared: PreparedCache, method: str = CHOSEN,
                threshold: float | None = None) -> list[LineageLink]:
     """Every link of ``plan``'s measures to the measures of its higher plans."""
-    links = []
-    for other in higher_plans(plan, plans):
-        for match in lineage_between(prepared[plan.id], prepared[other.id], method, threshold):
-            links.append(LineageLink(match.lower.measure, match.higher.measure, other.id, match))
-    return links
+    highers = [(other.id, prepared[other.id]) for other in higher_plans(plan, plans)]
+    return [LineageLink(match.lower.measure, match.higher.measure, plan_id, match)
+            for plan_id, match in lineage_over(prepared[plan.id], highers, method, threshold)]

@@ -14,7 +14,8 @@ sharing none are never compared.
 
 Evidence (:class:`Evidence`) is what the two texts share, never a paraphrase: their common phrases as
 written (maximal common substrings of at least two characters, generic verbs left out), shared codes,
-shared numbers.
+shared numbers. It is not stored with a lineage link: whoever shows a link computes it from the two measures
+(:func:`measure_evidence`, ``kg/relations/evidence.py``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,6 @@ class Match:
     higher: Prepared
     score: float
     scores: dict[str, float]
-    evidence: Evidence
 
 
 class PairScorer:
@@ -243,8 +243,19 @@ def candidates(lower: Sequence[Prepared], higher: Sequence[Prepared]) -> list[tu
 
 def evidence(a: Prepared, b: Prepared, limit: int = 8) -> Evidence:
     """The phrases the two texts share as written (longest first), their shared codes and numbers."""
-    return Evidence(tuple(common_phrases(a.work, b.work)[:limit]),
-                    tuple(sorted(a.measure.codes & b.measure.codes)), tuple(sorted(a.numbers & b.numbers)))
+    return _evidence(a.work, a.measure.codes, a.numbers, b.work, b.measure.codes, b.numbers, limit)
+
+
+def measure_evidence(a: MeasureInfo, b: MeasureInfo, limit: int = 8) -> Evidence:
+    """:func:`evidence` of two measures as read, without preparing them for scoring."""
+    work_a, work_b = work_text(a.text), work_text(b.text)
+    return _evidence(work_a, a.codes, numbers(work_a), work_b, b.codes, numbers(work_b), limit)
+
+
+def _evidence(work_a: str, codes_a: set[str], numbers_a: set[str], work_b: str, codes_b: set[str],
+              numbers_b: set[str], limit: int) -> Evidence:
+    return Evidence(tuple(common_phrases(work_a, work_b)[:limit]), tuple(sorted(codes_a & codes_b)),
+                    tuple(sorted(numbers_a & numbers_b)))
 
 
 def common_phrases(a: str, b: str, least: int = 2) -> list[str]:
@@ -290,7 +301,7 @@ def best_matches(scorer: PairScorer, pairs: Sequence[tuple[Prepared, Prepared]],
     for a, b in pairs:
         scores = scorer.score(a, b, method)
         if scores[method] >= threshold:
-            by_lower.setdefault(id(a), []).append(Match(a, b, scores[method], scores, _NO_EVIDENCE))
+            by_lower.setdefault(id(a), []).append(Match(a, b, scores[method], scores))
     return _kept(by_lower.values(), top_k, relative)
 
 
@@ -305,20 +316,17 @@ def best_tfidf_matches(scorer: PairScorer, threshold: float, top_k: int = TOP_K,
     by_lower = []
     for i in np.flatnonzero(hits.any(axis=1)):
         a = scorer.lower[i]
-        by_lower.append([Match(a, scorer.higher[j], score, {"tfidf": score}, _NO_EVIDENCE)
+        by_lower.append([Match(a, scorer.higher[j], score, {"tfidf": score})
                          for j in np.flatnonzero(hits[i]) for score in (float(similarity[i, j]),)])
     return _kept(by_lower, top_k, relative)
 
 
-_NO_EVIDENCE = Evidence((), (), ())
-
-
 def _kept(by_lower: Iterable[list[Match]], top_k: int, relative: float | None) -> list[Match]:
-    """Per lower measure, its best ``top_k`` matches scoring at least ``relative`` times the best, with evidence."""
+    """Per lower measure, its best ``top_k`` matches scoring at least ``relative`` times the best."""
     out = []
     ratio = RELATIVE if relative is None else relative
     for matches in by_lower:
         matches.sort(key=lambda m: (-m.score, m.higher.measure.path_key))
         matches = [m for m in matches if m.score >= ratio * matches[0].score]
-        out.extend(Match(m.lower, m.higher, m.score, m.scores, evidence(m.lower, m.higher)) for m in matches[:top_k])
+        out.extend(matches[:top_k])
     return out

@@ -9,6 +9,7 @@ from collections import defaultdict
 from rdflib import URIRef
 
 from kg.rdf_building import plan_iri
+from kg.relations.evidence import link_evidence
 from kg.relations.features import plan_id_of
 from kg.relations.plan_status import plan_statuses
 from kg.source_spans import span_words
@@ -17,6 +18,30 @@ from kg.store import Store
 
 def _s(term: object) -> str | None:
     return None if term is None else str(term)
+
+
+def _links(store: Store, node: dict, sparql: str, lower_is_own: bool) -> dict[str, list[dict]]:
+    """The lineage links the query finds, by the path of the plan's own measure (``?m``); each with the (lower,
+    higher) measure pair it joins, under ``pair``, till :func:`_add_shared_words` replaces it."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    for r in store.query(sparql, bindings=node).rows:
+        own, other = str(r["m"]), str(r["other"])
+        out[str(r["path"])].append({"plan": plan_id_of(r["other"]), "plan_title": str(r["otherPlanTitle"]),
+                                    "path": str(r["otherPath"]), "title": str(r["otherTitle"]),
+                                    "score": float(str(r["score"])), "link": str(r["link"]),
+                                    "pair": (own, other) if lower_is_own else (other, own)})
+    return out
+
+
+def _add_shared_words(store: Store, groups: list[list[dict]]) -> None:
+    """Each link's ``shared`` words (at most six, longest first), computed from its two measures' texts; the links
+    of a group sorted by score, best first."""
+    shared = link_evidence(store, (link["pair"] for links in groups for link in links))
+    for links in groups:
+        for link in links:
+            found = shared.get(link.pop("pair"))
+            link["shared"] = list(found.phrases[:6]) if found else []
+        links.sort(key=lambda link: -link["score"])
 
 
 def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> dict:
@@ -44,39 +69,21 @@ def plan_relations(store: Store, plan_id: str, as_of: dt.date | None = None) -> 
     def plans(sparql: str) -> list[dict]:
         return [{"id": plan_id_of(r["other"]), "title": str(r["title"])}
                 for r in store.query(sparql, bindings=node).rows]
-    up: dict[str, list[dict]] = defaultdict(list)
-    for r in store.query("""
-        SELECT ?path ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
+    up = _links(store, node, """
+        SELECT ?path ?m ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
           ?m airkg:partOfPlan ?plan ; airkg:path ?path ; airkg:hasLineage ?link .
           ?link airkg:higherMeasure ?other ; airkg:score ?score .
           ?other airkg:path ?otherPath ; dcterms:title ?otherTitle ; airkg:partOfPlan ?op .
           ?op dcterms:title ?otherPlanTitle .
-        }""", bindings=node).rows:
-        up[str(r["path"])].append({"plan": plan_id_of(r["other"]), "plan_title": str(r["otherPlanTitle"]),
-                                   "path": str(r["otherPath"]), "title": str(r["otherTitle"]),
-                                   "score": float(str(r["score"])), "link": str(r["link"])})
-    down: dict[str, list[dict]] = defaultdict(list)
-    for r in store.query("""
-        SELECT ?path ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
+        }""", lower_is_own=True)
+    down = _links(store, node, """
+        SELECT ?path ?m ?link ?other ?otherPath ?otherTitle ?score ?otherPlanTitle WHERE {
           ?m airkg:partOfPlan ?plan ; airkg:path ?path .
-          ?link airkg:higherMeasure ?m ; airkg:lowerMeasure ?other ; airkg:score ?score .
+          ?other airkg:hasLineage ?link . ?link airkg:higherMeasure ?m ; airkg:score ?score .
           ?other airkg:path ?otherPath ; dcterms:title ?otherTitle ; airkg:partOfPlan ?op .
           ?op dcterms:title ?otherPlanTitle .
-        }""", bindings=node).rows:
-        down[str(r["path"])].append({"plan": plan_id_of(r["other"]), "plan_title": str(r["otherPlanTitle"]),
-                                     "path": str(r["otherPath"]), "title": str(r["otherTitle"]),
-                                     "score": float(str(r["score"])), "link": str(r["link"])})
-    shared: dict[str, list[str]] = defaultdict(list)
-    for r in store.query("""
-        SELECT ?link ?text WHERE {
-          { ?m airkg:partOfPlan ?plan ; airkg:hasLineage ?link } UNION
-          { ?m airkg:partOfPlan ?plan . ?link airkg:higherMeasure ?m }
-          ?link airkg:sharedText ?text }""", bindings=node).rows:
-        shared[str(r["link"])].append(str(r["text"]))
-    for links in (*up.values(), *down.values()):
-        for link in links:
-            link["shared"] = sorted(shared.get(link["link"], []), key=len, reverse=True)[:6]
-        links.sort(key=lambda link: -link["score"])
+        }""", lower_is_own=False)
+    _add_shared_words(store, [*up.values(), *down.values()])
     lower_plans = plans("SELECT DISTINCT ?other ?title WHERE { ?other airkg:higherPlan ?plan ; dcterms:title ?title }")
     paths = [str(r["path"]) for r in store.query("SELECT ?path WHERE { ?m airkg:partOfPlan ?plan ; airkg:path ?path }",
                                                  bindings=node).rows]
