@@ -42,8 +42,8 @@ BUILD = "https://airkg.example.org/build#"
 _ENTRY = "https://airkg.example.org/id/build/"
 #: What the extracted graph depends on besides the file: the code that reads, extracts and writes RDF, and the
 #: ontology files (labels, agency types, shapes) it matches against.
-_EXTRACTOR_SOURCES = ("kg/extract/**/*.py", "kg/rdf_building.py", "kg/agency_names.py", "kg/regions.py",
-                      "kg/models.py", "kg/vocabulary.py", "ontology/**/*")
+_EXTRACTOR_SOURCES = ("kg/extract/**/*.py", "kg/rdf_building.py", "kg/aggregates.py", "kg/agency_names.py",
+                      "kg/regions.py", "kg/models.py", "kg/vocabulary.py", "ontology/**/*")
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,7 +10,8 @@ The graph is compact: one quad per fact's provenance; who does what is said once
 
 A plan's graph comes two ways from one builder: :func:`build_plan_graph` gives an rdflib ``Graph``;
 :func:`plan_nquads` gives the same triples as N-Quads bytes without making a single rdflib term,
-about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``).
+about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``). Both carry the plan's
+counts (:mod:`kg.aggregates`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
+from kg.aggregates import write_aggregates
 from kg.extract.agencies import canonical_agency
 from kg.models import AgencyAssignment, Level, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
 from kg.regions import CHINA, english_label, gazetteer
@@ -213,7 +215,9 @@ _PREDICATES: dict[str, URIRef] = {
         "inferredSector", "mentionsRegion", "agency", "role", "nameAsWritten", "blanket", "hasAssignment",
         "functionalType", "collective",
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
-        "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount")},
+        "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount",
+        "hasPollutantCount", "hasSectorCount", "hasDeadlineCount", "countOf", "basis", "month", "measureCount",
+        "deadlineCount", "undatedMeasureCount")},
 }
 _CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Agency")
 
@@ -257,6 +261,7 @@ class _PlanGraphBuilder:
             self._section(section)
         for measure in self.plan.measures:
             self._measure(measure)
+        write_aggregates(self, self.plan)
 
     def _document(self) -> None:
         doc = self.document
