@@ -216,8 +216,7 @@ _PREDICATES: dict[str, URIRef] = {
         "functionalType", "collective",
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
         "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount",
-        "hasPollutantCount", "hasSectorCount", "hasDeadlineCount", "countOf", "basis", "month", "measureCount",
-        "deadlineCount", "undatedMeasureCount")},
+        "hasPollutantCount", "countOf", "basis", "measureCount")},
 }
 _CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Agency")
 
