@@ -1,4 +1,4 @@
-"""Per-plan counts written with the plan's graph, so that saved queries sum them instead of counting facts.
+"""Per-plan counts written with the plan's graph, for queries to sum instead of counting facts.
 
 Each count is a node of the plan's own graph (``res:plan/{id}/count/…``), so replacing or removing the plan
 replaces or removes its counts. A count counts *nodes as the graph has them*: a measure is its IRI
@@ -8,10 +8,11 @@ every count equals a ``COUNT(DISTINCT …)`` over the plan's raw facts (``tests/
 * ``airkg:hasPollutantCount``: per pollutant (``airkg:countOf``) and basis (``airkg:basis`` "stated" or
   "inferred"; no basis: either), the measures on it (``airkg:measureCount``).
 
-Only counts a saved query reads are written, and only where reading them beats counting: per-month deadline
-counts and per-sector counts of undated measures were tried for ``deadlines-per-month`` and
-``sectors-without-deadlines`` and were slower than counting the facts (1.3x and 2x at 1,000 plans,
-``BENCHMARKS.md``, "Aggregates written at load time"), so they are not written.
+Per-month deadline counts and per-sector counts of undated measures were tried for ``deadlines-per-month``
+and ``sectors-without-deadlines`` and summing them was slower than counting the facts (1.3x and 2x at 1,000
+plans), so they are not written. Summing the pollutant counts made ``pollutant-coverage`` faster for the whole
+country (0.58x) but 7x slower for one province, so no saved query reads them yet (``BENCHMARKS.md``,
+"Aggregates written at load time").
 """
 
 from __future__ import annotations

@@ -79,10 +79,10 @@ what is bound outside (constants first, then the order written):
   every link to it), their type is tested with FILTER EXISTS, and other facts are matched as a path
   ``airkg:jurisdiction|airkg:jurisdiction``: the same triples, but pyoxigraph drops repeated answers of a
   path (only ``|`` paths: Virtuoso mishandles ``*``, ``+`` and ``?`` next to ``lang()``).
-* Counts a plan's graph holds (``airkg:hasPollutantCount`` …, :mod:`kg.aggregates`) are summed, never
-  counted again. A count without its qualifier (no ``airkg:basis``, no kind) is the one an unbound
-  parameter asks for: ``OPTIONAL { SELECT ?c ?q WHERE { ?c airkg:basis ?q } }`` then
-  ``FILTER((BOUND(?q) && ?q = ?basis) || (!BOUND(?basis) && !BOUND(?q)))`` in the main WHERE clause.
+* Summing the per-plan counts (``airkg:hasPollutantCount``, :mod:`kg.aggregates`) is no faster than counting
+  the facts: read whole, every plan's counts are read for any region (``pollutant-coverage`` in Shandong at
+  1,000 plans: 0.06 s counting, 0.4 s summing); looked up from the region's plans, the whole country is slower
+  (4.4 s against 2.8 s). No saved query reads them yet (``BENCHMARKS.md``, "Aggregates written at load time").
 * No property path inside ``GRAPH ?g``: pyoxigraph evaluates it graph by graph.
 * ``ORDER BY`` on a plan title costs a dictionary read per comparison (long strings are not stored inline):
   about a second for 10,000 rows.
