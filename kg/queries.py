@@ -75,6 +75,10 @@ what is bound outside (constants first, then the order written):
 * An agency or a person is described once, in a graph of its own (``res:graph/agency/…``), so its name,
   type and jurisdiction are joined on like any other fact. (Before, the description was repeated in every
   plan graph naming it, and each repeat matched: the queries read names ``GRAPH ?g`` of the link.)
+* Summing per-plan counts written at load time was tried and is no faster than counting the facts: read
+  whole, every plan's counts are read for any region (``pollutant-coverage`` in Shandong at 1,000 plans:
+  0.06 s counting, 0.4 s summing); looked up from the region's plans, the whole country is slower (4.4 s
+  against 2.8 s). So no counts are written (``BENCHMARKS.md``, "Aggregates written at load time").
 * No property path inside ``GRAPH ?g``: pyoxigraph evaluates it graph by graph.
 * ``ORDER BY`` on a plan title costs a dictionary read per comparison (long strings are not stored inline):
   about a second for 10,000 rows.
