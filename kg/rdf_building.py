@@ -16,8 +16,7 @@ names any more is removed by the write that takes the last such plan out (``kg/s
 
 A plan's graphs come two ways from one builder: :func:`build_plan_graphs` gives rdflib ``Graph`` s;
 :func:`plan_nquads` gives the same triples as N-Quads bytes without making a single rdflib term,
-about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``). Both carry the plan's
-counts (:mod:`kg.aggregates`).
+about ten times faster, for bulk loading (``bench/``, "Build" in ``BENCHMARKS.md``).
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from typing import Any, NamedTuple
 from rdflib import RDF, RDFS, XSD, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, SKOS
 
-from kg.aggregates import write_aggregates
 from kg.extract.agencies import canonical_agency
 from kg.models import AgencyAssignment, Level, Basis, Deadline, Measure, Plan, QualityFlag, RegionRef, Section, Span, Target
 from kg.regions import CHINA, english_label, gazetteer
@@ -135,8 +133,7 @@ _PREDICATES: dict[str, URIRef] = {
         "inferredSector", "mentionsRegion", "agency", "role", "nameAsWritten", "blanket", "hasAssignment",
         "functionalType", "collective",
         "nameVariant", "dueDate", "endDate", "deadlineKind", "originalText", "note", "hasDeadline", "indicator",
-        "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount",
-        "hasPollutantCount", "countOf", "basis", "measureCount")},
+        "targetPollutant", "comparator", "unitText", "qualityFlag", "flagKind", "flagMessage", "flagCount")},
 }
 _CLASSES = ("Document", "Plan", "Section", "Measure", "Person", "Agency")
 
@@ -182,7 +179,6 @@ class _PlanGraphBuilder:
             self._section(section)
         for measure in self.plan.measures:
             self._measure(measure)
-        write_aggregates(self, self.plan)
 
     def _document(self) -> None:
         doc = self.document
