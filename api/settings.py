@@ -34,8 +34,9 @@ class Settings(BaseSettings):
         "Let user queries run in the server's own threads when no worker can run them (query_workers 0, or "
         "an in-memory store): a query that crashes the engine then takes the server down, and one past the "
         "time limit keeps a core busy until it ends. Off: such a server refuses to start."))
-    read_copy_max_quads: int = Field(2_000_000, ge=0, description=(
+    read_copy_max_quads: int = Field(500_000, ge=0, description=(
         "The API's own reads are answered from a copy of the embedded store held in memory while it holds "
-        "at most this many quads (copied again after each write; 0: never, every read goes to RocksDB)."))
+        "at most this many quads (about 250 plans; copied again in the background after each write, reads "
+        "going to RocksDB meanwhile; 0: never, every read goes to RocksDB)."))
     query_queue: int = Field(4, ge=0, description="User queries that may wait for a worker; past it: 503.")
     query_memory_mb: int = Field(2048, ge=0, description="Address space of a query worker in MiB (0: no limit).")
