@@ -46,6 +46,15 @@ from kg.store.terms import _dataset_of, _FromOx, _graph_of, _ox_ntriples, _seria
 log = logging.getLogger(__name__)
 
 
+#: Disk a stored quad takes at most, RocksDB's files counted (about 230 bytes at 1,000 generated plans,
+#: BENCHMARKS.md): a store taking more than this per quad allowed in the read copy is not copied at all.
+_MOST_DISK_BYTES_A_QUAD = 1_000
+
+
+def _disk_bytes(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in folder.rglob("*") if entry.is_file())
+
+
 class OxigraphStore(_JournaledBulkLoad, Store):
     """pyoxigraph's on-disk store (RocksDB) in a folder; one process may open it at a time.
 
@@ -104,6 +113,9 @@ class OxigraphStore(_JournaledBulkLoad, Store):
         # from pyoxigraph's in-memory store cost a tenth (bench/notes-api.md, issue 14). The copy is of a
         # store whose only writer is this object, so its generation says when the copy is out of date.
         if self.path is None or self.read_only or max_quads <= 0:
+            return False
+        if _disk_bytes(self.path) > max_quads * _MOST_DISK_BYTES_A_QUAD:  # surely too big: not worth a try
+            log.info("%s takes too much disk to hold under %d quads: reads go to RocksDB", self, max_quads)
             return False
         self._copy_max = max_quads
         return self._read_copy() is not None
